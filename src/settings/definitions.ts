@@ -1,0 +1,340 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { Secret } from '#src/lib/secret.ts';
+import {
+  bool,
+  cidrOrIpProblem,
+  duration,
+  hostPatternProblem,
+  httpUrl,
+  int,
+  list,
+  oneOf,
+  originProblem,
+  size,
+  text,
+  type Parser,
+} from './parsers.ts';
+
+export const PROFILES = ['development', 'test', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** What a default may depend on: the profile, and whether a usable TLS pair was configured. */
+export interface DefaultContext {
+  readonly profile: Profile;
+  readonly hasTls: boolean;
+}
+
+export interface SettingDefinition<T> {
+  /** The environment variable. */
+  readonly env: string;
+  /** One line for `hoplink settings --doc`, the docs table and `.env.example`. */
+  readonly doc: string;
+  readonly parse: Parser<T>;
+  /** Secrets are never printed, accept `NAME_FILE`, and are checked for world-readable files. */
+  readonly secret: boolean;
+  /** The raw default for a context; undefined means unset. */
+  readonly default: (ctx: DefaultContext) => string | undefined;
+  /** Docs wording where the computed default does not explain itself. */
+  readonly defaultDoc?: { development?: string; production?: string };
+  /** Must be set explicitly in production. */
+  readonly requiredInProduction: boolean;
+  /** Phantom marker: whether the resolved value may be undefined. */
+  readonly optional: boolean;
+}
+
+interface DefinitionInput<T> {
+  env: string;
+  doc: string;
+  parse: Parser<T>;
+  secret?: boolean;
+  default?: string | ((ctx: DefaultContext) => string | undefined);
+  defaultDoc?: { development?: string; production?: string };
+  requiredInProduction?: boolean;
+}
+
+function toDefinition<T>(input: DefinitionInput<T>, optional: boolean): SettingDefinition<T> {
+  const fallback = input.default;
+  return {
+    env: input.env,
+    doc: input.doc,
+    parse: input.parse,
+    secret: input.secret ?? false,
+    default: typeof fallback === 'function' ? fallback : () => fallback,
+    ...(input.defaultDoc ? { defaultDoc: input.defaultDoc } : {}),
+    requiredInProduction: input.requiredInProduction ?? false,
+    optional,
+  };
+}
+
+/** A setting that always has a value (a default, or required where it has none). */
+const setting = <T>(input: DefinitionInput<T>): SettingDefinition<T> => toDefinition(input, false);
+/** A setting that may stay unset. */
+const maybe = <T>(input: DefinitionInput<T>): SettingDefinition<T | undefined> =>
+  toDefinition(input, true) as SettingDefinition<T | undefined>;
+
+const secretText = (): Parser<Secret> => z.string().transform((value) => new Secret(value.trim()));
+const secretList = (): Parser<readonly Secret[]> =>
+  z.string().transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map((item) => new Secret(item)),
+  );
+
+const byProfile =
+  (development: string | undefined, production: string | undefined, test = development) =>
+  ({ profile }: DefaultContext) =>
+    profile === 'production' ? production : profile === 'test' ? test : development;
+
+/** Secure defaults follow TLS: on when a TLS pair is configured, off otherwise (SPEC §2). */
+const tlsDerived = (on: string, off: string) => ({
+  default: ({ hasTls }: DefaultContext) => (hasTls ? on : off),
+  defaultDoc: { development: `TLS-derived: ${on} with TLS, ${off} without`, production: 'TLS-derived, overridable' },
+});
+
+/**
+ * Every runtime setting Hoplink reads, in documentation order. The key is the property on the
+ * frozen Settings object; `env` is the variable an operator sets.
+ */
+export const definitions = {
+  nodeEnv: setting({
+    env: 'NODE_ENV',
+    doc: 'Profile: development (forgiving), test, or production (strict).',
+    parse: oneOf(PROFILES),
+    default: 'development',
+  }),
+  debug: setting({
+    env: 'DEBUG',
+    doc: 'Detailed error pages and verbose diagnostics; refused in production.',
+    parse: bool(),
+    default: byProfile('true', 'false', 'false'),
+  }),
+  secretKey: maybe({
+    env: 'SECRET_KEY',
+    doc: 'Signs sessions, CSRF tokens and reset links: at least 50 random characters.',
+    parse: secretText(),
+    secret: true,
+    requiredInProduction: true,
+    defaultDoc: { development: 'generated once into DATA_DIR/.dev-secret', production: 'required' },
+  }),
+  secretKeyFallbacks: setting({
+    env: 'SECRET_KEY_FALLBACKS',
+    doc: 'Previous secret keys, still accepted when verifying during a key rotation; never used to sign.',
+    parse: secretList(),
+    secret: true,
+    default: '',
+  }),
+  allowedHosts: setting({
+    env: 'ALLOWED_HOSTS',
+    doc: 'Host names this site answers to: exact names, .domain for a domain and its subdomains, CIDR blocks for IP hosts.',
+    parse: list(hostPatternProblem),
+    default: byProfile('localhost,127.0.0.1,[::1]', undefined),
+    requiredInProduction: true,
+  }),
+  siteUrl: setting({
+    env: 'SITE_URL',
+    doc: 'Public base URL; the only base used for short URLs and links in emails.',
+    parse: httpUrl(),
+    default: byProfile('http://localhost:8000', undefined),
+    requiredInProduction: true,
+  }),
+  csrfTrustedOrigins: setting({
+    env: 'CSRF_TRUSTED_ORIGINS',
+    doc: 'Origins (with scheme) allowed to submit forms cross-origin, e.g. https://app.example.com.',
+    parse: list(originProblem),
+    default: '',
+  }),
+  corsAllowedOrigins: setting({
+    env: 'CORS_ALLOWED_ORIGINS',
+    doc: 'Origins allowed to call /api/ from a browser; explicit origins only.',
+    parse: list((value) => (value === '*' ? null : originProblem(value))),
+    default: '',
+  }),
+  dataDir: setting({
+    env: 'DATA_DIR',
+    doc: 'Directory for embedded data (development secret, embedded database).',
+    parse: text(),
+    default: './data',
+  }),
+  serverHost: setting({
+    env: 'SERVER_HOST',
+    doc: 'Interface to listen on.',
+    parse: text(),
+    default: '127.0.0.1',
+    defaultDoc: { production: '127.0.0.1 (0.0.0.0 in the container image)' },
+  }),
+  serverPort: setting({
+    env: 'SERVER_PORT',
+    doc: 'TCP port to listen on (0 picks a free port).',
+    parse: int(0, 65535),
+    default: '8000',
+  }),
+  webConcurrency: setting({
+    env: 'WEB_CONCURRENCY',
+    doc: 'Number of web worker processes.',
+    parse: int(1, 256),
+    default: byProfile('1', String(availableParallelism())),
+    defaultDoc: { production: 'available CPUs' },
+  }),
+  serverTlsCert: maybe({
+    env: 'SERVER_TLS_CERT',
+    doc: 'Path to the PEM certificate (chain); with SERVER_TLS_KEY turns on HTTPS and secure defaults.',
+    parse: text(),
+    defaultDoc: { development: 'unset', production: 'see the TLS matrix' },
+  }),
+  serverTlsKey: maybe({
+    env: 'SERVER_TLS_KEY',
+    doc: 'Path to the PEM private key matching SERVER_TLS_CERT.',
+    parse: text(),
+    defaultDoc: { development: 'unset', production: 'see the TLS matrix' },
+  }),
+  serverRequestTimeout: setting({
+    env: 'SERVER_REQUEST_TIMEOUT',
+    doc: 'Longest time to receive a whole request.',
+    parse: duration(),
+    default: '30s',
+  }),
+  serverKeepaliveTimeout: setting({
+    env: 'SERVER_KEEPALIVE_TIMEOUT',
+    doc: 'How long an idle keep-alive connection stays open; keep it above the proxy idle timeout.',
+    parse: duration(),
+    default: '65s',
+  }),
+  serverShutdownTimeout: setting({
+    env: 'SERVER_SHUTDOWN_TIMEOUT',
+    doc: 'How long a stopping process waits for in-flight requests before closing them.',
+    parse: duration(),
+    default: '25s',
+  }),
+  serverBodyLimit: setting({
+    env: 'SERVER_BODY_LIMIT',
+    doc: 'Largest request body accepted (larger ones get 413).',
+    parse: size(),
+    default: '1MiB',
+  }),
+  trustProxyHeaders: setting({
+    env: 'TRUST_PROXY_HEADERS',
+    doc: 'Honour X-Forwarded-For/-Proto/-Host, only from TRUSTED_PROXIES.',
+    parse: bool(),
+    default: 'false',
+  }),
+  trustedProxies: setting({
+    env: 'TRUSTED_PROXIES',
+    doc: 'CIDR blocks of the reverse proxies whose forwarded headers are believed.',
+    parse: list(cidrOrIpProblem),
+    default: '127.0.0.1/8,::1/128',
+  }),
+  secureSslRedirect: setting({
+    env: 'SECURE_SSL_REDIRECT',
+    doc: 'Redirect plain-HTTP requests to HTTPS (health checks exempt).',
+    parse: bool(),
+    ...tlsDerived('true', 'false'),
+  }),
+  secureHstsSeconds: setting({
+    env: 'SECURE_HSTS_SECONDS',
+    doc: 'Strict-Transport-Security max-age in seconds on HTTPS responses; 0 sends none.',
+    parse: int(0, 2 ** 31 - 1),
+    ...tlsDerived('31536000', '0'),
+  }),
+  secureHstsIncludeSubdomains: setting({
+    env: 'SECURE_HSTS_INCLUDE_SUBDOMAINS',
+    doc: 'Add includeSubDomains to Strict-Transport-Security.',
+    parse: bool(),
+    ...tlsDerived('true', 'false'),
+  }),
+  secureHstsPreload: setting({
+    env: 'SECURE_HSTS_PRELOAD',
+    doc: 'Add preload to Strict-Transport-Security (hard to undo: read hstspreload.org first).',
+    parse: bool(),
+    ...tlsDerived('true', 'false'),
+  }),
+  sessionCookieSecure: setting({
+    env: 'SESSION_COOKIE_SECURE',
+    doc: 'Send the session cookie over HTTPS only (and use the __Host- prefix).',
+    parse: bool(),
+    ...tlsDerived('true', 'false'),
+  }),
+  csrfCookieSecure: setting({
+    env: 'CSRF_COOKIE_SECURE',
+    doc: 'Send the CSRF cookie over HTTPS only.',
+    parse: bool(),
+    ...tlsDerived('true', 'false'),
+  }),
+  secureContentTypeNosniff: setting({
+    env: 'SECURE_CONTENT_TYPE_NOSNIFF',
+    doc: 'Send X-Content-Type-Options: nosniff.',
+    parse: bool(),
+    default: 'true',
+  }),
+  xFrameOptions: setting({
+    env: 'X_FRAME_OPTIONS',
+    doc: 'X-Frame-Options (and CSP frame-ancestors): DENY or SAMEORIGIN.',
+    parse: oneOf(['DENY', 'SAMEORIGIN']),
+    default: 'DENY',
+  }),
+  secureReferrerPolicy: setting({
+    env: 'SECURE_REFERRER_POLICY',
+    doc: 'Referrer-Policy header; empty sends none.',
+    parse: oneOf([
+      'no-referrer',
+      'no-referrer-when-downgrade',
+      'origin',
+      'origin-when-cross-origin',
+      'same-origin',
+      'strict-origin',
+      'strict-origin-when-cross-origin',
+      'unsafe-url',
+      '',
+    ]),
+    default: 'strict-origin-when-cross-origin',
+  }),
+  secureCrossOriginOpenerPolicy: setting({
+    env: 'SECURE_CROSS_ORIGIN_OPENER_POLICY',
+    doc: 'Cross-Origin-Opener-Policy header; empty sends none.',
+    parse: oneOf(['same-origin', 'same-origin-allow-popups', 'unsafe-none', '']),
+    default: 'same-origin',
+  }),
+  cspReportOnly: setting({
+    env: 'CSP_REPORT_ONLY',
+    doc: 'Send the Content-Security-Policy as report-only (to trial a change); enforce otherwise.',
+    parse: bool(),
+    default: 'false',
+  }),
+  cspReportUri: setting({
+    env: 'CSP_REPORT_URI',
+    doc: 'Where browsers send CSP violation reports.',
+    parse: text(),
+    default: '/csp-report',
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    doc: 'Least severe log level written.',
+    parse: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    default: byProfile('debug', 'info', 'warn'),
+  }),
+  logFormat: setting({
+    env: 'LOG_FORMAT',
+    doc: 'json (one object per line on stdout) or pretty (for people).',
+    parse: oneOf(['json', 'pretty']),
+    default: byProfile('pretty', 'json', 'json'),
+  }),
+} satisfies Record<string, SettingDefinition<unknown>>;
+
+export type Definitions = typeof definitions;
+export type SettingKey = keyof Definitions;
+type ValueOf<D> = D extends SettingDefinition<infer T> ? T : never;
+
+/** The values as parsed from the environment and defaults, before derivation. */
+export type ParsedValues = { readonly [K in SettingKey]: ValueOf<Definitions[K]> };
+
+export const definitionList: readonly (SettingDefinition<unknown> & { key: SettingKey })[] = (
+  Object.entries(definitions) as [SettingKey, SettingDefinition<unknown>][]
+).map(([key, definition]) => ({ ...definition, key }));
+
+export const KNOWN_VARIABLES: ReadonlySet<string> = new Set(
+  definitionList.flatMap((definition) =>
+    definition.secret ? [definition.env, `${definition.env}_FILE`] : [definition.env],
+  ),
+);

@@ -1,0 +1,138 @@
+import { statSync } from 'node:fs';
+import type { LoadedSettings } from './load-settings.ts';
+import type { Finding } from './findings.ts';
+
+const ONE_YEAR = 31_536_000;
+
+/**
+ * The production audit behind `hoplink check --deploy` (SPEC §4), in the spirit of Django's
+ * deployment checks. Pure over the loaded settings, except for reading file modes.
+ */
+export function deployChecks({ settings, environment }: LoadedSettings): Finding[] {
+  const findings: Finding[] = [];
+  const warn = (id: string, setting: string | undefined, message: string, hint: string) => {
+    findings.push({ id, level: 'warning', ...(setting ? { setting } : {}), message, hint });
+  };
+
+  if (settings.debug) {
+    // Loading already refuses DEBUG in production; the audit flags it in any profile.
+    if (settings.profile !== 'production') {
+      warn('hoplink.W015', 'DEBUG', 'is on.', 'Deploy with NODE_ENV=production and DEBUG unset.');
+    }
+  }
+  if (settings.profile !== 'production') {
+    warn(
+      'hoplink.W018',
+      'NODE_ENV',
+      `is "${settings.profile}", not production.`,
+      'Set NODE_ENV=production on servers: it turns on the strict checks.',
+    );
+  }
+  if (!settings.secureSslRedirect) {
+    warn(
+      'hoplink.W001',
+      'SECURE_SSL_REDIRECT',
+      'is off: plain-HTTP requests are served instead of redirected to HTTPS.',
+      'Configure TLS, or set SECURE_SSL_REDIRECT=true when a proxy terminates TLS (with TRUST_PROXY_HEADERS).',
+    );
+  }
+  if (settings.secureHstsSeconds === 0) {
+    warn(
+      'hoplink.W002',
+      'SECURE_HSTS_SECONDS',
+      'is 0: browsers are not told to insist on HTTPS.',
+      `Set SECURE_HSTS_SECONDS (try 3600 first, then ${ONE_YEAR}) once HTTPS works everywhere.`,
+    );
+  } else {
+    if (!settings.secureHstsIncludeSubdomains) {
+      warn(
+        'hoplink.W003',
+        'SECURE_HSTS_INCLUDE_SUBDOMAINS',
+        'is off: subdomains can still be reached over plain HTTP.',
+        'Set SECURE_HSTS_INCLUDE_SUBDOMAINS=true if every subdomain serves HTTPS only.',
+      );
+    }
+    if (!settings.secureHstsPreload) {
+      warn(
+        'hoplink.W004',
+        'SECURE_HSTS_PRELOAD',
+        'is off: the site cannot be submitted to the browsers\' HSTS preload list.',
+        'Set SECURE_HSTS_PRELOAD=true only after reading hstspreload.org: removal from the list takes months.',
+      );
+    }
+  }
+  if (!settings.sessionCookieSecure) {
+    warn(
+      'hoplink.W005',
+      'SESSION_COOKIE_SECURE',
+      'is off: the session cookie may travel over plain HTTP.',
+      'Set SESSION_COOKIE_SECURE=true (implied by a TLS pair).',
+    );
+  }
+  if (!settings.csrfCookieSecure) {
+    warn(
+      'hoplink.W006',
+      'CSRF_COOKIE_SECURE',
+      'is off: the CSRF cookie may travel over plain HTTP.',
+      'Set CSRF_COOKIE_SECURE=true (implied by a TLS pair).',
+    );
+  }
+  if (settings.xFrameOptions !== 'DENY') {
+    warn(
+      'hoplink.W007',
+      'X_FRAME_OPTIONS',
+      `is ${settings.xFrameOptions}: pages may be framed by this origin.`,
+      'Use DENY unless the site frames its own pages.',
+    );
+  }
+  if (!settings.secureContentTypeNosniff) {
+    warn(
+      'hoplink.W008',
+      'SECURE_CONTENT_TYPE_NOSNIFF',
+      'is off: browsers may sniff responses into executable types.',
+      'Set SECURE_CONTENT_TYPE_NOSNIFF=true.',
+    );
+  }
+  if (settings.secureReferrerPolicy === '' || settings.secureReferrerPolicy === 'unsafe-url') {
+    warn(
+      'hoplink.W009',
+      'SECURE_REFERRER_POLICY',
+      settings.secureReferrerPolicy === '' ? 'is empty: no Referrer-Policy is sent.' : 'is unsafe-url: full URLs leak to other sites.',
+      'Use strict-origin-when-cross-origin (the default) or stricter.',
+    );
+  }
+  // An unset SITE_URL is already an error (E011); the value here would be the development stand-in.
+  const siteUrlGiven = environment.values.get('SITE_URL')?.value.trim();
+  if (settings.profile === 'production' && siteUrlGiven && !settings.siteUrl.startsWith('https://')) {
+    warn(
+      'hoplink.W010',
+      'SITE_URL',
+      'is not https: short URLs and emailed links would be sent over plain HTTP.',
+      'Use the https:// address the public reaches the site on.',
+    );
+  }
+  if (settings.cspReportOnly && settings.profile === 'production') {
+    warn(
+      'hoplink.W011',
+      'CSP_REPORT_ONLY',
+      'is on: the Content-Security-Policy is only reported, not enforced.',
+      'Turn it off once the reports are clean.',
+    );
+  }
+  for (const file of environment.files) {
+    if (!file.holdsSecrets) continue;
+    try {
+      if ((statSync(file.path).mode & 0o004) !== 0) {
+        warn(
+          'hoplink.W014',
+          undefined,
+          `${file.path} holds secrets and is readable by every user on this machine.`,
+          `Run: chmod o-rwx ${file.path}`,
+        );
+      }
+    } catch {
+      // Unreadable files are reported when they are read.
+    }
+  }
+  return findings;
+}

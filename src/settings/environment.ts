@@ -1,0 +1,146 @@
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { definitionList, KNOWN_VARIABLES } from './definitions.ts';
+import type { Finding } from './findings.ts';
+
+export interface RawValue {
+  readonly value: string;
+  /** Where it came from: `environment`, `.env`, or the path of a `NAME_FILE` file. */
+  readonly source: string;
+}
+
+/** Everything the loader needs from the outside world, read once. */
+export interface EnvironmentSnapshot {
+  readonly values: ReadonlyMap<string, RawValue>;
+  /** Files that held settings, for the world-readable audit. */
+  readonly files: readonly { path: string; holdsSecrets: boolean }[];
+  readonly findings: readonly Finding[];
+}
+
+export interface ReadEnvironmentOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The dotenv file; relative paths resolve from `cwd`. Missing is fine. */
+  readonly envFile?: string;
+  readonly cwd?: string;
+}
+
+/**
+ * Merges `.env` with the real environment (which wins) and resolves `NAME_FILE` for secrets.
+ * Never throws: every problem becomes a finding so all of them can be reported at once.
+ */
+export function readEnvironment(options: ReadEnvironmentOptions = {}): EnvironmentSnapshot {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const envFilePath = resolve(cwd, options.envFile ?? '.env');
+  const findings: Finding[] = [];
+  const files: { path: string; holdsSecrets: boolean }[] = [];
+  const values = new Map<string, RawValue>();
+
+  const dotenv = readDotenv(envFilePath, findings);
+  for (const [name, value] of Object.entries(dotenv)) values.set(name, { value, source: '.env' });
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined) values.set(name, { value, source: 'environment' });
+  }
+  if (Object.keys(dotenv).length > 0) {
+    const holdsSecrets = definitionList.some(
+      (definition) => definition.secret && dotenv[definition.env] !== undefined,
+    );
+    files.push({ path: envFilePath, holdsSecrets });
+  }
+
+  for (const definition of definitionList) {
+    if (!definition.secret) continue;
+    const fileVariable = `${definition.env}_FILE`;
+    const pointer = values.get(fileVariable);
+    if (!pointer || pointer.value.trim() === '') continue;
+    if (values.has(definition.env)) {
+      findings.push({
+        id: 'hoplink.E012',
+        level: 'error',
+        setting: definition.env,
+        message: `both ${definition.env} and ${fileVariable} are set.`,
+        hint: `Keep one: ${fileVariable} for a mounted secret, or ${definition.env} itself.`,
+      });
+      continue;
+    }
+    const path = resolve(cwd, pointer.value.trim());
+    try {
+      const content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      values.set(definition.env, { value: content, source: path });
+      files.push({ path, holdsSecrets: true });
+    } catch (error) {
+      findings.push({
+        id: 'hoplink.E012',
+        level: 'error',
+        setting: fileVariable,
+        message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+        hint: `Point ${fileVariable} at a readable file holding only the secret.`,
+      });
+    }
+  }
+
+  for (const name of values.keys()) {
+    const likely = likelyTypoOf(name);
+    if (likely) {
+      findings.push({
+        id: 'hoplink.W016',
+        level: 'warning',
+        setting: name,
+        message: `is not a Hoplink setting; did you mean ${likely}?`,
+        hint: `Rename it to ${likely}, or remove it.`,
+      });
+    }
+  }
+  return { values, files, findings };
+}
+
+function readDotenv(path: string, findings: Finding[]): Record<string, string> {
+  let content: string;
+  try {
+    if (!statSync(path).isFile()) return {};
+    content = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    return parseEnv(content) as Record<string, string>;
+  } catch {
+    findings.push({
+      id: 'hoplink.E010',
+      level: 'error',
+      message: `${path} is not a valid dotenv file.`,
+      hint: 'Write one NAME=value per line; quote values that contain spaces or #.',
+    });
+    return {};
+  }
+}
+
+/** The known setting a variable most likely misspells, or null (edit distance ≤ 2, not itself known). */
+export function likelyTypoOf(name: string): string | null {
+  if (KNOWN_VARIABLES.has(name) || name.length < 5 || !/^[A-Z0-9_]+$/.test(name)) return null;
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const known of KNOWN_VARIABLES) {
+    const distance = editDistance(name, known, bestDistance);
+    if (distance < bestDistance) {
+      best = known;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? cap;
+}
