@@ -1,0 +1,42 @@
+import {
+  atLeast,
+  deployChecks,
+  formatFinding,
+  LEVELS,
+  loadSettings,
+  type Finding,
+  type Level,
+} from '#src/settings/index.ts';
+import { ENV_FILE_OPTION, parseCommandLine, UsageError, withUsage } from './common.ts';
+
+/**
+ * `hoplink check [--deploy] [--fail-level L] [--json]`: reports every finding; exits 1 when any
+ * is at or above the fail level (default: error), 0 otherwise, 2 on a usage error.
+ */
+export function run(argv: string[]): Promise<number> {
+  return withUsage(() => {
+    const { values } = parseCommandLine(argv, {
+      deploy: { type: 'boolean' },
+      'fail-level': { type: 'string', default: 'error' },
+      json: { type: 'boolean' },
+      ...ENV_FILE_OPTION,
+    });
+    const failLevel = values['fail-level'] as Level;
+    if (!LEVELS.includes(failLevel)) throw new UsageError(`--fail-level must be one of: ${LEVELS.join(', ')}`);
+
+    const loaded = loadSettings({ persistDevSecret: false, ...(values['env-file'] ? { envFile: values['env-file'] } : {}) });
+    const findings: Finding[] = [...loaded.findings, ...(values.deploy ? deployChecks(loaded) : [])];
+    const failing = findings.filter((finding) => atLeast(finding.level, failLevel));
+
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ profile: loaded.settings.profile, deploy: Boolean(values.deploy), failLevel, findings }, null, 2)}\n`);
+    } else {
+      for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
+      const counts = LEVELS.map((level) => `${findings.filter((finding) => finding.level === level).length} ${level}`).reverse();
+      process.stdout.write(
+        `${findings.length === 0 ? 'No issues found' : counts.join(', ')} (profile ${loaded.settings.profile}${values.deploy ? ', deploy audit' : ''}).\n`,
+      );
+    }
+    return failing.length > 0 ? 1 : 0;
+  });
+}

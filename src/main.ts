@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** The one CLI: `hoplink <command>`. Dispatch only; each command lives in src/cli/. */
+
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: 'run the web server', load: () => import('#src/cli/serve.ts') },
+  check: {
+    summary: 'validate the configuration (--deploy for the production audit)',
+    load: () => import('#src/cli/check.ts'),
+  },
+  settings: {
+    summary: 'print effective settings (secrets masked); --doc prints the reference',
+    load: () => import('#src/cli/settings.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(18)}${command.summary}`,
+  );
+  return `Usage: hoplink <command> [options]\n\nCommands:\n${lines.join('\n')}\n`;
+}
+
+const [name, ...argv] = process.argv.slice(2);
+const command = name === undefined ? undefined : COMMANDS[name];
+if (name === undefined || name === '--help' || name === '-h') {
+  process.stdout.write(usage());
+} else if (!command) {
+  process.stderr.write(`hoplink: unknown command "${name}"\n\n${usage()}`);
+  process.exitCode = 2;
+} else {
+  const { run } = await command.load();
+  process.exitCode = await run(argv);
+}
