@@ -1,0 +1,40 @@
+import { html } from '#src/lib/html.ts';
+import { layout } from './layout.ts';
+
+const PAGES: Record<number, { title: string; text: string }> = {
+  400: { title: 'Bad request', text: 'We could not make sense of that request.' },
+  403: { title: 'Forbidden', text: 'You are not allowed to see this page.' },
+  404: {
+    title: 'Not found',
+    text: 'There is nothing at this address. The link may be mistyped, disabled or expired.',
+  },
+  429: {
+    title: 'Slow down',
+    text: 'Too many requests came from you in a short time. Try again in a minute.',
+  },
+  500: {
+    title: 'Something went wrong',
+    text: 'An error on our side stopped this page. It has been logged; please try again.',
+  },
+};
+
+export interface ErrorPageOptions {
+  readonly statusCode: number;
+  readonly requestId: string;
+  /** Shown only when DEBUG is on: the error's message and stack. */
+  readonly debugDetail?: string;
+}
+
+/** A friendly page for each error class; anything unlisted reads like its nearest family. */
+export function errorPage({ statusCode, requestId, debugDetail }: ErrorPageOptions): string {
+  const page = PAGES[statusCode] ??
+    PAGES[statusCode >= 500 ? 500 : 400] ?? { title: 'Error', text: '' };
+  return layout({
+    title: page.title,
+    body: html`<h1>${page.title}</h1>
+      <p>${page.text}</p>
+      <p><a href="/">Go to the home page</a></p>
+      <p class="request-id">Reference: <code>${requestId}</code></p>
+      ${debugDetail ? html`<pre>${debugDetail}</pre>` : ''}`,
+  });
+}

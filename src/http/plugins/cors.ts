@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin';
+import { ForbiddenError } from '#src/lib/errors.ts';
+
+const API_PREFIX = '/api/';
+const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id';
+const EXPOSED_HEADERS =
+  'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After';
+
+/**
+ * CORS for the JSON API only, from an explicit allowlist. The API authenticates with bearer
+ * tokens, never cookies, so credentials are not allowed cross-origin.
+ */
+export const corsPlugin = fp<{ allowedOrigins: readonly string[] }>(
+  (app, { allowedOrigins }, done) => {
+    const allowed = new Set(allowedOrigins);
+    app.addHook('onRequest', (request, reply, next) => {
+      if (!request.url.startsWith(API_PREFIX)) {
+        next();
+        return;
+      }
+      reply.header('vary', 'Origin');
+      const origin = request.headers.origin;
+      if (origin !== undefined && allowed.has(origin)) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+      }
+      next();
+    });
+    app.options('/api/*', (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin === undefined || !allowed.has(origin)) {
+        throw new ForbiddenError('This origin may not call the API.');
+      }
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', ALLOWED_METHODS)
+        .header('access-control-allow-headers', ALLOWED_HEADERS)
+        .header('access-control-max-age', '600')
+        .send();
+    });
+    done();
+  },
+  { name: 'hoplink-cors' },
+);
