@@ -22,17 +22,28 @@ export function run(argv: string[]): Promise<number> {
       ...ENV_FILE_OPTION,
     });
     const failLevel = values['fail-level'] as Level;
-    if (!LEVELS.includes(failLevel)) throw new UsageError(`--fail-level must be one of: ${LEVELS.join(', ')}`);
+    if (!LEVELS.includes(failLevel))
+      throw new UsageError(`--fail-level must be one of: ${LEVELS.join(', ')}`);
 
-    const loaded = loadSettings({ persistDevSecret: false, ...(values['env-file'] ? { envFile: values['env-file'] } : {}) });
-    const findings: Finding[] = [...loaded.findings, ...(values.deploy ? deployChecks(loaded) : [])];
+    const loaded = loadSettings({
+      persistDevSecret: false,
+      ...(values['env-file'] ? { envFile: values['env-file'] } : {}),
+    });
+    const findings: Finding[] = [
+      ...loaded.findings,
+      ...(values.deploy ? deployChecks(loaded) : []),
+    ];
     const failing = findings.filter((finding) => atLeast(finding.level, failLevel));
 
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ profile: loaded.settings.profile, deploy: Boolean(values.deploy), failLevel, findings }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ profile: loaded.settings.profile, deploy: Boolean(values.deploy), failLevel, findings }, null, 2)}\n`,
+      );
     } else {
       for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
-      const counts = LEVELS.map((level) => `${findings.filter((finding) => finding.level === level).length} ${level}`).reverse();
+      const counts = LEVELS.map(
+        (level) => `${findings.filter((finding) => finding.level === level).length} ${level}`,
+      ).reverse();
       process.stdout.write(
         `${findings.length === 0 ? 'No issues found' : counts.join(', ')} (profile ${loaded.settings.profile}${values.deploy ? ', deploy audit' : ''}).\n`,
       );

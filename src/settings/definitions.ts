@@ -71,7 +71,7 @@ function toDefinition<T>(input: DefinitionInput<T>, optional: boolean): SettingD
 const setting = <T>(input: DefinitionInput<T>): SettingDefinition<T> => toDefinition(input, false);
 /** A setting that may stay unset. */
 const maybe = <T>(input: DefinitionInput<T>): SettingDefinition<T | undefined> =>
-  toDefinition(input, true) as SettingDefinition<T | undefined>;
+  toDefinition(input, true);
 
 const secretText = (): Parser<Secret> => z.string().transform((value) => new Secret(value.trim()));
 const secretList = (): Parser<readonly Secret[]> =>
@@ -91,7 +91,10 @@ const byProfile =
 /** Secure defaults follow TLS: on when a TLS pair is configured, off otherwise (SPEC §2). */
 const tlsDerived = (on: string, off: string) => ({
   default: ({ hasTls }: DefaultContext) => (hasTls ? on : off),
-  defaultDoc: { development: `TLS-derived: ${on} with TLS, ${off} without`, production: 'TLS-derived, overridable' },
+  defaultDoc: {
+    development: `TLS-derived: ${on} with TLS, ${off} without`,
+    production: 'TLS-derived, overridable',
+  },
 });
 
 /**

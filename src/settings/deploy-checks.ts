@@ -56,7 +56,7 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
       warn(
         'hoplink.W004',
         'SECURE_HSTS_PRELOAD',
-        'is off: the site cannot be submitted to the browsers\' HSTS preload list.',
+        "is off: the site cannot be submitted to the browsers' HSTS preload list.",
         'Set SECURE_HSTS_PRELOAD=true only after reading hstspreload.org: removal from the list takes months.',
       );
     }
@@ -97,13 +97,19 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
     warn(
       'hoplink.W009',
       'SECURE_REFERRER_POLICY',
-      settings.secureReferrerPolicy === '' ? 'is empty: no Referrer-Policy is sent.' : 'is unsafe-url: full URLs leak to other sites.',
+      settings.secureReferrerPolicy === ''
+        ? 'is empty: no Referrer-Policy is sent.'
+        : 'is unsafe-url: full URLs leak to other sites.',
       'Use strict-origin-when-cross-origin (the default) or stricter.',
     );
   }
   // An unset SITE_URL is already an error (E011); the value here would be the development stand-in.
   const siteUrlGiven = environment.values.get('SITE_URL')?.value.trim();
-  if (settings.profile === 'production' && siteUrlGiven && !settings.siteUrl.startsWith('https://')) {
+  if (
+    settings.profile === 'production' &&
+    siteUrlGiven &&
+    !settings.siteUrl.startsWith('https://')
+  ) {
     warn(
       'hoplink.W010',
       'SITE_URL',

@@ -1,6 +1,19 @@
-export { definitions, definitionList, PROFILES, type Profile, type SettingKey } from './definitions.ts';
+export {
+  definitions,
+  definitionList,
+  PROFILES,
+  type Profile,
+  type SettingKey,
+} from './definitions.ts';
 export { deployChecks } from './deploy-checks.ts';
-export { atLeast, formatFinding, formatFindings, LEVELS, type Finding, type Level } from './findings.ts';
+export {
+  atLeast,
+  formatFinding,
+  formatFindings,
+  LEVELS,
+  type Finding,
+  type Level,
+} from './findings.ts';
 export {
   hasErrors,
   loadSettings,

@@ -10,7 +10,11 @@ import {
   type SettingDefinition,
   type SettingKey,
 } from './definitions.ts';
-import { readEnvironment, type EnvironmentSnapshot, type ReadEnvironmentOptions } from './environment.ts';
+import {
+  readEnvironment,
+  type EnvironmentSnapshot,
+  type ReadEnvironmentOptions,
+} from './environment.ts';
 import type { Finding, Level } from './findings.ts';
 import { evaluateTls, type TlsMaterial } from './tls.ts';
 
@@ -74,13 +78,22 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
   const report = (finding: Omit<Finding, 'level'> & { level?: Level }) => {
     const level =
       finding.level ??
-      (profile !== 'production' && FORGIVEN_OUTSIDE_PRODUCTION.has(finding.id) ? 'warning' : 'error');
+      (profile !== 'production' && FORGIVEN_OUTSIDE_PRODUCTION.has(finding.id)
+        ? 'warning'
+        : 'error');
     findings.push({ ...finding, level });
   };
 
-  const tlsResult = evaluateTls(raw('SERVER_TLS_CERT')?.value.trim() || undefined, raw('SERVER_TLS_KEY')?.value.trim() || undefined);
+  const tlsResult = evaluateTls(
+    raw('SERVER_TLS_CERT')?.value.trim() || undefined,
+    raw('SERVER_TLS_KEY')?.value.trim() || undefined,
+  );
   for (const problem of tlsResult.problems) {
-    report({ ...problem, hint: profile === 'production' ? problem.hint : `${problem.hint} Serving plain HTTP meanwhile.` });
+    report({
+      ...problem,
+      hint:
+        profile === 'production' ? problem.hint : `${problem.hint} Serving plain HTTP meanwhile.`,
+    });
   }
   const context: DefaultContext = { profile, hasTls: tlsResult.tls !== null };
 
@@ -90,7 +103,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     if (definition.optional) return undefined;
     const empty = definition.parse.safeParse('');
     if (empty.success) return empty.data;
-    return definition.parse.safeParse(definition.default({ ...context, profile: 'development' }) ?? '').data;
+    return definition.parse.safeParse(
+      definition.default({ ...context, profile: 'development' }) ?? '',
+    ).data;
   };
   const values: Record<string, unknown> = {};
   for (const definition of definitionList) {
@@ -98,8 +113,12 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     const fallback = definition.default(context);
     const rawValue = given?.value ?? fallback;
     sources.set(definition.key, given?.source ?? 'default');
-    if (rawValue === undefined || (given && rawValue.trim() === '' && definition.requiredInProduction)) {
-      if (definition.requiredInProduction && profile === 'production') report(missingFinding(definition.env));
+    if (
+      rawValue === undefined ||
+      (given && rawValue.trim() === '' && definition.requiredInProduction)
+    ) {
+      if (definition.requiredInProduction && profile === 'production')
+        report(missingFinding(definition.env));
       values[definition.key] = standIn(definition);
       continue;
     }
@@ -108,7 +127,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       values[definition.key] = parsed.data;
       // A required list of only blanks (ALLOWED_HOSTS=" , ") is as missing as an unset one.
       const empty = Array.isArray(parsed.data) && parsed.data.length === 0;
-      if (empty && definition.requiredInProduction && profile === 'production') report(missingFinding(definition.env));
+      if (empty && definition.requiredInProduction && profile === 'production')
+        report(missingFinding(definition.env));
       continue;
     }
     const shown = definition.secret ? '' : ` (got "${rawValue}")`;
@@ -119,7 +139,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       message: `${parsed.error.issues.map((issue) => issue.message).join('; ')}${shown}.`,
       hint: `Set ${definition.env} to a valid value: ${definition.doc}`,
     });
-    values[definition.key] = fallback === undefined ? standIn(definition) : definition.parse.safeParse(fallback).data;
+    values[definition.key] =
+      fallback === undefined ? standIn(definition) : definition.parse.safeParse(fallback).data;
   }
   const parsed = values as { -readonly [K in keyof ParsedValues]: ParsedValues[K] };
   // An unknown NODE_ENV was reported by the loop above; it is judged (and named) as production.
@@ -137,7 +158,11 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       });
     }
   } else if (profile !== 'production') {
-    secretKey = developmentSecret(resolve(options.cwd ?? process.cwd(), parsed.dataDir), profile === 'development' && (options.persistDevSecret ?? true), report);
+    secretKey = developmentSecret(
+      resolve(options.cwd ?? process.cwd(), parsed.dataDir),
+      profile === 'development' && (options.persistDevSecret ?? true),
+      report,
+    );
     sources.set('secretKey', profile === 'test' ? 'generated (test)' : 'generated (development)');
   }
 
@@ -145,7 +170,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     report({
       id: 'hoplink.E004',
       setting: 'ALLOWED_HOSTS',
-      message: 'contains "*", which accepts any Host header (cache poisoning, password-reset poisoning).',
+      message:
+        'contains "*", which accepts any Host header (cache poisoning, password-reset poisoning).',
       hint: 'List the real host names, e.g. hop.example.com or .example.com for every subdomain.',
     });
   }
@@ -171,7 +197,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     report({
       id: 'hoplink.E014',
       setting: 'TRUSTED_PROXIES',
-      message: 'is empty while TRUST_PROXY_HEADERS is on: forwarded headers would never be believed.',
+      message:
+        'is empty while TRUST_PROXY_HEADERS is on: forwarded headers would never be believed.',
       hint: 'Set TRUSTED_PROXIES to the CIDR blocks of your proxies, or turn TRUST_PROXY_HEADERS off.',
     });
   }

@@ -50,16 +50,20 @@ export const size = (): Parser<number> =>
 
 export const text = (): Parser<string> => z.string().transform((value) => value.trim());
 
-export const oneOf = <const T extends readonly [string, ...string[]]>(values: T): Parser<T[number]> =>
+export const oneOf = <const T extends readonly [string, ...string[]]>(
+  values: T,
+): Parser<T[number]> =>
   z.string().transform((raw, ctx) => {
     const value = raw.trim();
-    if ((values as readonly string[]).includes(value)) return value as T[number];
+    if (values.includes(value)) return value;
     ctx.addIssue({ code: 'custom', message: `must be one of: ${values.join(', ')}` });
     return z.NEVER;
   });
 
 /** Comma-separated list; blanks are ignored; each item checked by `item` (returns an error or null). */
-export const list = (item: (value: string) => string | null = () => null): Parser<readonly string[]> =>
+export const list = (
+  item: (value: string) => string | null = () => null,
+): Parser<readonly string[]> =>
   z.string().transform((raw, ctx) => {
     const items = raw
       .split(',')
@@ -82,7 +86,8 @@ export const httpUrl = (): Parser<string> =>
     } catch {
       ctx.addIssue({
         code: 'custom',
-        message: 'must be an http(s) URL without credentials, query or fragment, e.g. https://hop.example.com',
+        message:
+          'must be an http(s) URL without credentials, query or fragment, e.g. https://hop.example.com',
       });
       return z.NEVER;
     }
@@ -92,7 +97,10 @@ export const httpUrl = (): Parser<string> =>
 export function originProblem(value: string): string | null {
   try {
     const url = new URL(value);
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '')) {
+    if (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.origin === value.replace(/\/$/, '')
+    ) {
       return null;
     }
   } catch {
@@ -111,6 +119,7 @@ export function hostPatternProblem(value: string): string | null {
   if (value === '*') return null; // refused with its own finding, which explains why
   if (parseCidr(value)) return null;
   if (/^\[[0-9a-f:.]+\]$/i.test(value)) return null;
-  if (/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value)) return null;
+  if (/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value))
+    return null;
   return `"${value}" is not a host name, .domain, [IPv6] or CIDR block`;
 }

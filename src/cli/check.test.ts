@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { writeTlsFiles, type TlsFiles } from '#test/helpers/tls.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'src', 'main.ts');
+// Resolved here so the CLI can run from a temporary directory, far from node_modules.
+const TSX = import.meta.resolve('tsx');
+
+type Env = Record<string, string | undefined>;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const SECRET_KEY = randomBytes(48).toString('base64url');
+
+/** Runs `hoplink check …` as a subprocess with only PATH, HOME and `env` in its environment. */
+function check(args: string[], env: Env, cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'check', ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      timeout: 30_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      // Whatever the outcome, the secret itself must never be printed.
+      assert.ok(
+        !stdout.includes(SECRET_KEY) && !stderr.includes(SECRET_KEY),
+        'SECRET_KEY was printed',
+      );
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The finding ids in the human output, by level. */
+function listed(run: Run): { errors: string[]; warnings: string[] } {
+  const ids = (mark: string) =>
+    [...run.stdout.matchAll(new RegExp(`^${mark} (hoplink\\.\\w+)`, 'gm'))].map((m) => m[1]!);
+  return { errors: ids('ERROR'), warnings: ids('WARNING') };
+}
+
+const show = (run: Run) => `exit ${String(run.code)}\n${run.stdout}${run.stderr}`;
+
+/** Production behind a TLS-terminating proxy: the configuration that must be warning-free. */
+const GOOD: Env = {
+  NODE_ENV: 'production',
+  SECRET_KEY,
+  ALLOWED_HOSTS: 'hop.example.com',
+  SITE_URL: 'https://hop.example.com',
+  TRUST_PROXY_HEADERS: 'true',
+  SECURE_SSL_REDIRECT: 'true',
+  SECURE_HSTS_SECONDS: '31536000',
+  SECURE_HSTS_INCLUDE_SUBDOMAINS: 'true',
+  SECURE_HSTS_PRELOAD: 'true',
+  SESSION_COOKIE_SECURE: 'true',
+  CSRF_COOKIE_SECURE: 'true',
+};
+
+describe('hoplink check --deploy', { concurrency: 4 }, () => {
+  let dir: string;
+  let emptyEnvFile: string;
+  let tls: TlsFiles;
+  let privateKeyFile: string;
+  let worldReadableKeyFile: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoplink-check-'));
+    emptyEnvFile = join(dir, 'empty.env');
+    writeFileSync(emptyEnvFile, '');
+    tls = await writeTlsFiles(dir);
+    privateKeyFile = join(dir, 'secret-key');
+    writeFileSync(privateKeyFile, `${SECRET_KEY}\n`, { mode: 0o600 });
+    worldReadableKeyFile = join(dir, 'secret-key-readable');
+    writeFileSync(worldReadableKeyFile, `${SECRET_KEY}\n`, { mode: 0o644 });
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const deploy = (env: Env, ...flags: string[]) =>
+    check(['--deploy', '--env-file', emptyEnvFile, ...flags], env, dir);
+
+  it('passes a good production configuration at every fail level', async () => {
+    for (const level of ['error', 'warning', 'info']) {
+      const run = await deploy(GOOD, '--fail-level', level);
+      assert.equal(run.code, 0, show(run));
+      assert.match(run.stdout, /^No issues found \(profile production, deploy audit\)\.$/m);
+    }
+  });
+
+  it('passes production with a real TLS pair and no secure settings of its own', async () => {
+    const run = await deploy(
+      {
+        NODE_ENV: 'production',
+        SECRET_KEY,
+        ALLOWED_HOSTS: 'hop.example.com',
+        SITE_URL: 'https://hop.example.com',
+        SERVER_TLS_CERT: tls.cert,
+        SERVER_TLS_KEY: tls.key,
+      },
+      '--fail-level',
+      'warning',
+    );
+    assert.equal(run.code, 0, show(run));
+  });
+
+  const errors: { id: string; what: string; env: () => Env }[] = [
+    { id: 'hoplink.E001', what: 'a missing SECRET_KEY', env: () => ({ SECRET_KEY: undefined }) },
+    {
+      id: 'hoplink.E002',
+      what: 'a weak SECRET_KEY',
+      env: () => ({ SECRET_KEY: `insecure-${SECRET_KEY}` }),
+    },
+    {
+      id: 'hoplink.E003',
+      what: 'a missing ALLOWED_HOSTS',
+      env: () => ({ ALLOWED_HOSTS: undefined }),
+    },
+    { id: 'hoplink.E004', what: 'ALLOWED_HOSTS=*', env: () => ({ ALLOWED_HOSTS: '*' }) },
+    { id: 'hoplink.E005', what: 'DEBUG=true', env: () => ({ DEBUG: 'true' }) },
+    { id: 'hoplink.E006', what: 'half a TLS pair', env: () => ({ SERVER_TLS_CERT: tls.cert }) },
+    {
+      id: 'hoplink.E007',
+      what: 'an unreadable TLS file',
+      env: () => ({ SERVER_TLS_CERT: join(dir, 'missing.pem'), SERVER_TLS_KEY: tls.key }),
+    },
+    {
+      id: 'hoplink.E008',
+      what: 'a key that does not match the certificate',
+      env: () => ({ SERVER_TLS_CERT: tls.cert, SERVER_TLS_KEY: tls.otherKey }),
+    },
+    {
+      id: 'hoplink.E009',
+      what: 'CORS_ALLOWED_ORIGINS=*',
+      env: () => ({ CORS_ALLOWED_ORIGINS: '*' }),
+    },
+    {
+      id: 'hoplink.E010',
+      what: 'an invalid value',
+      env: () => ({ SERVER_PORT: 'eighty' }),
+    },
+    { id: 'hoplink.E011', what: 'a missing SITE_URL', env: () => ({ SITE_URL: undefined }) },
+    {
+      id: 'hoplink.E012',
+      what: 'both SECRET_KEY and SECRET_KEY_FILE',
+      env: () => ({ SECRET_KEY_FILE: privateKeyFile }),
+    },
+    {
+      id: 'hoplink.E013',
+      what: 'a CSRF trusted origin without scheme',
+      env: () => ({ CSRF_TRUSTED_ORIGINS: 'app.example.com' }),
+    },
+    {
+      id: 'hoplink.E014',
+      what: 'proxy trust without proxies',
+      env: () => ({ TRUSTED_PROXIES: '' }),
+    },
+  ];
+  for (const error of errors) {
+    it(`fails on ${error.what} with ${error.id} alone`, async () => {
+      const run = await deploy({ ...GOOD, ...error.env() });
+      assert.equal(run.code, 1, show(run));
+      assert.deepEqual(listed(run), { errors: [error.id], warnings: [] }, show(run));
+    });
+  }
+
+  const warnings: { id: string; what: string; env: () => Env }[] = [
+    { id: 'hoplink.W001', what: 'SSL redirect off', env: () => ({ SECURE_SSL_REDIRECT: 'false' }) },
+    { id: 'hoplink.W002', what: 'HSTS off', env: () => ({ SECURE_HSTS_SECONDS: '0' }) },
+    {
+      id: 'hoplink.W003',
+      what: 'HSTS without subdomains',
+      env: () => ({ SECURE_HSTS_INCLUDE_SUBDOMAINS: 'false' }),
+    },
+    {
+      id: 'hoplink.W004',
+      what: 'HSTS without preload',
+      env: () => ({ SECURE_HSTS_PRELOAD: 'no' }),
+    },
+    {
+      id: 'hoplink.W005',
+      what: 'an insecure session cookie',
+      env: () => ({ SESSION_COOKIE_SECURE: '0' }),
+    },
+    {
+      id: 'hoplink.W006',
+      what: 'an insecure CSRF cookie',
+      env: () => ({ CSRF_COOKIE_SECURE: 'FALSE' }),
+    },
+    {
+      id: 'hoplink.W007',
+      what: 'X-Frame-Options SAMEORIGIN',
+      env: () => ({ X_FRAME_OPTIONS: 'SAMEORIGIN' }),
+    },
+    {
+      id: 'hoplink.W008',
+      what: 'nosniff off',
+      env: () => ({ SECURE_CONTENT_TYPE_NOSNIFF: 'false' }),
+    },
+    {
+      id: 'hoplink.W009',
+      what: 'referrer policy unsafe-url',
+      env: () => ({ SECURE_REFERRER_POLICY: 'unsafe-url' }),
+    },
+    {
+      id: 'hoplink.W010',
+      what: 'an http SITE_URL',
+      env: () => ({ SITE_URL: 'http://hop.example.com' }),
+    },
+    { id: 'hoplink.W011', what: 'a report-only CSP', env: () => ({ CSP_REPORT_ONLY: 'true' }) },
+    {
+      id: 'hoplink.W014',
+      what: 'a world-readable secret file',
+      env: () => ({ SECRET_KEY: undefined, SECRET_KEY_FILE: worldReadableKeyFile }),
+    },
+    { id: 'hoplink.W016', what: 'a likely typo', env: () => ({ ALLOWED_HOST: 'hop.example.com' }) },
+  ];
+  for (const warning of warnings) {
+    it(`warns about ${warning.what} with ${warning.id}, failing only at --fail-level warning`, async () => {
+      const env = { ...GOOD, ...warning.env() };
+      const [atError, atWarning] = await Promise.all([
+        deploy(env),
+        deploy(env, '--fail-level', 'warning'),
+      ]);
+      assert.equal(atError.code, 0, show(atError));
+      assert.deepEqual(listed(atError), { errors: [], warnings: [warning.id] }, show(atError));
+      assert.equal(atWarning.code, 1, show(atWarning));
+      assert.deepEqual(listed(atWarning), { errors: [], warnings: [warning.id] }, show(atWarning));
+    });
+  }
+
+  it('does not flag the stand-in SITE_URL as http when SITE_URL is missing', async () => {
+    const run = await deploy({ ...GOOD, SITE_URL: undefined }, '--fail-level', 'warning');
+    assert.equal(run.code, 1, show(run));
+    assert.deepEqual(listed(run), { errors: ['hoplink.E011'], warnings: [] }, show(run));
+  });
+
+  it('prints the findings as JSON with --json', async () => {
+    const run = await deploy(
+      { ...GOOD, ALLOWED_HOSTS: '*', X_FRAME_OPTIONS: 'SAMEORIGIN' },
+      '--json',
+    );
+    assert.equal(run.code, 1, show(run));
+    const report = JSON.parse(run.stdout) as {
+      profile: string;
+      deploy: boolean;
+      failLevel: string;
+      findings: { id: string; level: string; setting?: string; message: string; hint: string }[];
+    };
+    assert.equal(report.profile, 'production');
+    assert.equal(report.deploy, true);
+    assert.equal(report.failLevel, 'error');
+    assert.deepEqual(
+      report.findings.map(({ id, level, setting }) => ({ id, level, setting })),
+      [
+        { id: 'hoplink.E004', level: 'error', setting: 'ALLOWED_HOSTS' },
+        { id: 'hoplink.W007', level: 'warning', setting: 'X_FRAME_OPTIONS' },
+      ],
+    );
+    for (const finding of report.findings) {
+      assert.ok(finding.message.length > 0 && finding.hint.length > 0);
+    }
+  });
+
+  it('reads .env from the working directory, and checks without --deploy too', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    writeFileSync(join(cwd, '.env'), 'NODE_ENV=production\nDEBUG=true\n');
+    const run = await check(
+      [],
+      { SECRET_KEY, ALLOWED_HOSTS: 'hop.example.com', SITE_URL: 'https://hop.example.com' },
+      cwd,
+    );
+    assert.equal(run.code, 1, show(run));
+    assert.deepEqual(listed(run), { errors: ['hoplink.E005'], warnings: [] }, show(run));
+    assert.match(run.stdout, /\(profile production\)\.$/m);
+  });
+
+  for (const [what, args] of [
+    ['a bad --fail-level', ['--fail-level', 'fatal']],
+    ['an unknown flag', ['--frobnicate']],
+    ['a stray argument', ['extra']],
+  ] as const) {
+    it(`exits 2 on ${what}`, async () => {
+      const run = await check([...args, '--env-file', emptyEnvFile], GOOD, dir);
+      assert.equal(run.code, 2, show(run));
+      assert.match(run.stderr, /^hoplink: /);
+      assert.equal(run.stdout, '');
+    });
+  }
+});
+
+describe('.env.production.example', () => {
+  const EXAMPLE = '.env.production.example';
+
+  it('names its secret through SECRET_KEY_FILE, never a literal key', () => {
+    const text = readFileSync(join(ROOT, EXAMPLE), 'utf8');
+    assert.match(text, /^SECRET_KEY_FILE=\/run\/secrets\/hoplink_secret_key$/m);
+    assert.doesNotMatch(text, /^\s*SECRET_KEY\s*=/m);
+  });
+
+  // The CI gate: exactly this command, from the repository root.
+  const gate = ['--deploy', '--fail-level', 'warning', '--env-file', EXAMPLE];
+
+  it('passes the deploy audit with warnings failing, given a real secret file', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoplink-example-'));
+    t.after(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const keyFile = join(dir, 'hoplink_secret_key');
+    writeFileSync(keyFile, `${SECRET_KEY}\n`, { mode: 0o600 });
+    const run = await check(gate, { SECRET_KEY_FILE: keyFile }, ROOT);
+    assert.equal(run.code, 0, show(run));
+    assert.match(run.stdout, /^No issues found \(profile production, deploy audit\)\.$/m);
+  });
+
+  it('fails the same gate when the secret file is not there', async () => {
+    const missing = join(tmpdir(), `hoplink-no-secret-${randomBytes(8).toString('hex')}`);
+    const run = await check(gate, { SECRET_KEY_FILE: missing }, ROOT);
+    assert.equal(run.code, 1, show(run));
+    assert.ok(listed(run).errors.includes('hoplink.E012'), show(run));
+  });
+});
