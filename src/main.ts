@@ -12,6 +12,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'validate the configuration (--deploy for the production audit)',
     load: () => import('#src/cli/check.ts'),
   },
+  migrate: {
+    summary: 'apply pending database migrations; --check exits 1 when any is pending',
+    load: () => import('#src/cli/migrate.ts'),
+  },
   settings: {
     summary: 'print effective settings (secrets masked); --doc prints the reference',
     load: () => import('#src/cli/settings.ts'),

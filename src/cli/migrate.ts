@@ -1,0 +1,51 @@
+import { openDatabase } from '#src/db/client.ts';
+import { databaseTarget } from '#src/db/database-target.ts';
+import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
+import { createLogger } from '#src/lib/logger.ts';
+import { ENV_FILE_OPTION, loadSettingsOrReport, parseCommandLine, withUsage } from './common.ts';
+
+/**
+ * `hoplink migrate [--check]`: applies pending migrations (each in a transaction, under a lock),
+ * or with --check lists them and exits 1 when any is pending.
+ */
+export function run(argv: string[]): Promise<number> {
+  return withUsage(async () => {
+    const { values } = parseCommandLine(argv, { check: { type: 'boolean' }, ...ENV_FILE_OPTION });
+    const loaded = loadSettingsOrReport({
+      ...(values['env-file'] ? { envFile: values['env-file'] } : {}),
+    });
+    if (!loaded) return 1;
+    const { settings } = loaded;
+    const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
+    const handle = await openDatabase(databaseTarget(settings));
+    try {
+      if (values.check) {
+        const status = await migrationStatus(handle);
+        for (const name of status.modified)
+          logger.warn({ migration: name }, 'applied migration was edited since it ran');
+        if (status.pending.length === 0) {
+          logger.info(
+            { database: handle.description, applied: status.applied.length },
+            'no pending migrations',
+          );
+          return 0;
+        }
+        logger.warn(
+          { database: handle.description, pending: status.pending.map((m) => m.name) },
+          'pending migrations',
+        );
+        return 1;
+      }
+      const applied = await applyMigrations(handle, (name, durationMs) => {
+        logger.info({ migration: name, durationMs }, 'applied migration');
+      });
+      logger.info(
+        { database: handle.description, applied: applied.length },
+        applied.length ? 'database migrated' : 'database already up to date',
+      );
+      return 0;
+    } finally {
+      await handle.close();
+    }
+  });
+}
