@@ -7,6 +7,8 @@ import {
   type Finding,
   type Level,
 } from '#src/settings/index.ts';
+import { databaseChecks } from '#src/db/database-checks.ts';
+import { databaseTarget } from '#src/db/database-target.ts';
 import { ENV_FILE_OPTION, parseCommandLine, UsageError, withUsage } from './common.ts';
 
 /**
@@ -14,7 +16,7 @@ import { ENV_FILE_OPTION, parseCommandLine, UsageError, withUsage } from './comm
  * is at or above the fail level (default: error), 0 otherwise, 2 on a usage error.
  */
 export function run(argv: string[]): Promise<number> {
-  return withUsage(() => {
+  return withUsage(async () => {
     const { values } = parseCommandLine(argv, {
       deploy: { type: 'boolean' },
       'fail-level': { type: 'string', default: 'error' },
@@ -32,6 +34,7 @@ export function run(argv: string[]): Promise<number> {
     const findings: Finding[] = [
       ...loaded.findings,
       ...(values.deploy ? deployChecks(loaded) : []),
+      ...(values.deploy ? await databaseChecks(databaseTarget(loaded.settings)) : []),
     ];
     const failing = findings.filter((finding) => atLeast(finding.level, failLevel));
 
@@ -41,9 +44,10 @@ export function run(argv: string[]): Promise<number> {
       );
     } else {
       for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
-      const counts = LEVELS.map(
-        (level) => `${findings.filter((finding) => finding.level === level).length} ${level}`,
-      ).reverse();
+      const counts = LEVELS.map((level) => {
+        const count = findings.filter((finding) => finding.level === level).length;
+        return `${count} ${level === 'info' ? 'note' : level}${count === 1 ? '' : 's'}`;
+      }).reverse();
       process.stdout.write(
         `${findings.length === 0 ? 'No issues found' : counts.join(', ')} (profile ${loaded.settings.profile}${values.deploy ? ', deploy audit' : ''}).\n`,
       );

@@ -83,6 +83,27 @@ const secretList = (): Parser<readonly Secret[]> =>
       .map((item) => new Secret(item)),
   );
 
+const postgresUrl = (): Parser<Secret> =>
+  z.string().transform((raw, ctx) => {
+    const value = raw.trim();
+    let valid: boolean;
+    try {
+      const url = new URL(value);
+      valid =
+        (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a postgres:// URL such as postgres://hoplink:password@db:5432/hoplink',
+      });
+      return z.NEVER;
+    }
+    return new Secret(value);
+  });
+
 const byProfile =
   (development: string | undefined, production: string | undefined, test = development) =>
   ({ profile }: DefaultContext) =>
@@ -310,6 +331,67 @@ export const definitions = {
     doc: 'Where browsers send CSP violation reports.',
     parse: text(),
     default: '/csp-report',
+  }),
+  databaseUrl: maybe({
+    env: 'DATABASE_URL',
+    doc: 'PostgreSQL connection URL (postgres://user:pass@host:5432/db); unset means embedded PGlite in DATA_DIR/db.',
+    parse: postgresUrl(),
+    secret: true,
+    requiredInProduction: true,
+    defaultDoc: {
+      development: 'unset: embedded PGlite (in memory under NODE_ENV=test)',
+      production: 'required',
+    },
+  }),
+  databasePoolMax: setting({
+    env: 'DATABASE_POOL_MAX',
+    doc: 'Most PostgreSQL connections each process opens.',
+    parse: int(1, 200),
+    default: '10',
+  }),
+  sessionCookieAge: setting({
+    env: 'SESSION_COOKIE_AGE',
+    doc: 'A session ends after this long without a request (sliding idle expiry).',
+    parse: duration(),
+    default: '14d',
+  }),
+  sessionMaxAge: setting({
+    env: 'SESSION_MAX_AGE',
+    doc: 'A session ends this long after login whatever its activity (absolute cap).',
+    parse: duration(),
+    default: '90d',
+  }),
+  passwordMinLength: setting({
+    env: 'PASSWORD_MIN_LENGTH',
+    doc: 'Shortest password accepted at sign-up and change (check --deploy wants 12 or more).',
+    parse: int(8, 128),
+    default: '12',
+  }),
+  redirectStatus: setting({
+    env: 'REDIRECT_STATUS',
+    doc: 'Default HTTP status of new links (each link may choose its own).',
+    parse: oneOf(['301', '302', '307', '308']).transform(
+      (status) => Number(status) as 301 | 302 | 307 | 308,
+    ),
+    default: '302',
+  }),
+  clickIpMode: setting({
+    env: 'CLICK_IP_MODE',
+    doc: 'How click IPs are stored: anonymize (IPv4 /24, IPv6 /48), full, or none.',
+    parse: oneOf(['anonymize', 'full', 'none']),
+    default: 'anonymize',
+  }),
+  defaultFromEmail: setting({
+    env: 'DEFAULT_FROM_EMAIL',
+    doc: 'Sender of the emails Hoplink sends.',
+    parse: text(),
+    default: 'Hoplink <noreply@localhost>',
+  }),
+  emailSubjectPrefix: setting({
+    env: 'EMAIL_SUBJECT_PREFIX',
+    doc: 'Put before every email subject.',
+    parse: z.string(),
+    default: '[Hoplink] ',
   }),
   logLevel: setting({
     env: 'LOG_LEVEL',

@@ -125,6 +125,14 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
       'Turn it off once the reports are clean.',
     );
   }
+  if (settings.passwordMinLength < 12) {
+    warn(
+      'hoplink.W012',
+      'PASSWORD_MIN_LENGTH',
+      `is ${settings.passwordMinLength}: short passwords are guessable offline if the database leaks.`,
+      'Set PASSWORD_MIN_LENGTH to 12 or more (the default).',
+    );
+  }
   for (const file of environment.files) {
     if (!file.holdsSecrets) continue;
     try {

@@ -203,6 +203,15 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     });
   }
 
+  if (parsed.databaseUrl === undefined && parsed.webConcurrency > 1 && profile !== 'production') {
+    report({
+      id: 'hoplink.E015',
+      level: 'error',
+      setting: 'WEB_CONCURRENCY',
+      message: `is ${parsed.webConcurrency}, but the embedded database (no DATABASE_URL) can only be opened by one process.`,
+      hint: 'Set DATABASE_URL to a PostgreSQL server to run several workers, or WEB_CONCURRENCY=1.',
+    });
+  }
   const settings = deepFreeze({
     ...parsed,
     secretKey: secretKey ?? new Secret(''),
