@@ -37,6 +37,7 @@ const production = (): Env => ({
   SECRET_KEY: strongKey(),
   ALLOWED_HOSTS: 'hop.example.com',
   SITE_URL: 'https://hop.example.com',
+  DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
 });
 
 /** A fresh, empty working directory (so no stray .env is read), removed after the test. */
@@ -427,6 +428,7 @@ describe('secrets', () => {
       SITE_URL: 'https://hop.example.com',
       SERVER_TLS_CERT: tls.cert,
       SERVER_TLS_KEY: tls.key,
+      DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
     });
     assert.equal(loaded.settings.secretKey.reveal(), secrets.weak);
     assert.deepEqual(
@@ -697,5 +699,27 @@ describe('the settings object', () => {
     }, TypeError);
     assert.equal(settings.debug, false);
     assert.deepEqual(settings.allowedHosts, ['hop.example.com']);
+  });
+});
+
+describe('the database settings', () => {
+  it('never shows the DATABASE_URL password, and rejects a URL that is not postgres', (t) => {
+    const cwd = workspace(t);
+    const good = load(cwd, production());
+    assert.equal(good.findings.length, 0);
+    assert.doesNotMatch(describeEffectiveSettings(good), /db-password/);
+    assert.doesNotMatch(inspect(good.settings), /db-password/);
+
+    const bad = load(cwd, { ...production(), DATABASE_URL: 'mysql://root@db/hoplink' });
+    const finding = bad.findings.find((item) => item.setting === 'DATABASE_URL');
+    assert.equal(finding?.id, 'hoplink.E010');
+    assert.equal(finding.level, 'error');
+  });
+
+  it('refuses several web workers on the single-process embedded database', (t) => {
+    const loaded = load(workspace(t), { NODE_ENV: 'development', WEB_CONCURRENCY: '2' });
+    const finding = loaded.findings.find((item) => item.id === 'hoplink.E015');
+    assert.equal(finding?.level, 'error');
+    assert.equal(finding.setting, 'WEB_CONCURRENCY');
   });
 });
