@@ -1,0 +1,149 @@
+import { Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createContainer, StartupError, type Container } from '#src/container.ts';
+import { buildServer } from '#src/http/build-server.ts';
+import {
+  formatFindings,
+  hasErrors,
+  loadSettings,
+  type LoadSettingsOptions,
+} from '#src/settings/index.ts';
+
+/** A worker tells the primary it accepts connections, and on which port. */
+export interface ListeningMessage {
+  readonly type: 'hoplink:listening';
+  readonly port: number;
+}
+
+/** The primary asks a worker to stop accepting, finish its requests and exit. */
+export const DRAIN_MESSAGE = { type: 'hoplink:drain' } as const;
+
+export function isListeningMessage(message: unknown): message is ListeningMessage {
+  return (message as ListeningMessage | null)?.type === 'hoplink:listening';
+}
+
+function isDrainMessage(message: unknown): boolean {
+  return (message as typeof DRAIN_MESSAGE | null)?.type === DRAIN_MESSAGE.type;
+}
+
+/**
+ * How long a draining worker lets connections that are still open finish a request of their
+ * own (each gets `Connection: close`) before idle ones are closed under the client's feet.
+ */
+const IDLE_GRACE_MS = 1_000;
+
+/**
+ * The web worker role: serves HTTP(S) until asked to drain (by the primary, or SIGTERM/SIGINT),
+ * then finishes in-flight requests within SERVER_SHUTDOWN_TIMEOUT. Resolves with the exit code;
+ * the caller must exit, as the IPC channel to the primary keeps the process alive.
+ */
+export async function runWebWorker(options: LoadSettingsOptions): Promise<number> {
+  // Settings are read again (not inherited) so a reload picks up a changed .env, secret files or
+  // a renewed certificate. Warnings were printed by the primary; errors stop this worker.
+  const loaded = loadSettings(options);
+  if (hasErrors(loaded.findings)) {
+    process.stderr.write(`${formatFindings(loaded.findings)}\n`);
+    return 1;
+  }
+  const { settings } = loaded;
+  let container: Container;
+  try {
+    container = await createContainer(settings);
+  } catch (error) {
+    const reason = error instanceof StartupError ? error.message : String(error);
+    process.stderr.write(`Hoplink cannot start: ${reason}\n`);
+    return 1;
+  }
+  const { logger } = container;
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; worker exiting');
+    process.exit(1);
+  });
+
+  const app = buildServer(container);
+  let draining = false;
+  // A response that says `Connection: close` ends its keep-alive connection cleanly: the client
+  // opens a new one (served by another worker) instead of racing our close with its next request.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  const listening = (async () => {
+    await app.ready();
+    await listen(app.server, settings.serverHost, settings.serverPort);
+  })();
+  const drain = async (): Promise<number> => {
+    draining = true;
+    const deadline = Date.now() + settings.serverShutdownTimeout;
+    await listening.catch(() => undefined);
+    // http.Server#close would also cut idle keep-alive connections at once, while their clients
+    // may be sending the next request; closing only the listener stops new connections first.
+    Server.prototype.close.call(app.server);
+    await connectionsGone(app.server, Math.min(IDLE_GRACE_MS, settings.serverShutdownTimeout));
+    const closed = await Promise.race([
+      app.close().then(() => true),
+      sleep(Math.max(0, deadline - Date.now()), false),
+    ]);
+    if (!closed) {
+      logger.error(
+        { timeoutMs: settings.serverShutdownTimeout },
+        'shutdown timeout passed with requests in flight; closing their connections',
+      );
+      app.server.closeAllConnections();
+    }
+    await container.close();
+    logger.debug('worker stopped');
+    return closed ? 0 : 1;
+  };
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let stopping: Promise<number> | undefined;
+  const stop = () => {
+    stopping ??= drain();
+    void stopping.then(finish);
+  };
+  process.on('message', (message) => {
+    if (isDrainMessage(message)) stop();
+  });
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Reloading is the primary's job; a SIGHUP sent to the whole process group must not kill us.
+  process.on('SIGHUP', () => undefined);
+
+  try {
+    await listening;
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot listen on ${settings.serverHost}:${settings.serverPort}`);
+    return 1;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.serverPort;
+  process.send?.({ type: 'hoplink:listening', port } satisfies ListeningMessage);
+  return finished;
+}
+
+/** Listens on the raw server: Fastify's listen() logs a line per worker, the primary prints one. */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Waits until the server holds no connection, or `withinMs` passed. */
+async function connectionsGone(server: Server, withinMs: number): Promise<void> {
+  const until = Date.now() + withinMs;
+  while (Date.now() < until && (await connectionCount(server)) > 0) await sleep(20);
+}
+
+function connectionCount(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.getConnections((_error, count) => {
+      resolve(count);
+    });
+  });
+}
