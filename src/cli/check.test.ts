@@ -95,7 +95,7 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
   });
 
   const deploy = (env: Env, ...flags: string[]) =>
-    check(['--deploy', '--env-file', emptyEnvFile, ...flags], env, dir);
+    check(['--deploy', '--dotenv', emptyEnvFile, ...flags], env, dir);
 
   it('passes a good production configuration at the error and warning levels', async () => {
     for (const level of ['error', 'warning']) {
@@ -317,12 +317,24 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
     ['a stray argument', ['extra']],
   ] as const) {
     it(`exits 2 on ${what}`, async () => {
-      const run = await check([...args, '--env-file', emptyEnvFile], GOOD, dir);
+      const run = await check([...args, '--dotenv', emptyEnvFile], GOOD, dir);
       assert.equal(run.code, 2, show(run));
       assert.match(run.stderr, /^hoplink: /);
       assert.equal(run.stdout, '');
     });
   }
+});
+
+describe('--dotenv', () => {
+  it('exits 2 when the named file does not exist, rather than checking without it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoplink-dotenv-'));
+    t.after(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const run = await check(['--dotenv', join(dir, 'missing.env')], GOOD, dir);
+    assert.equal(run.code, 2, show(run));
+    assert.match(run.stderr, /--dotenv: no such file/);
+  });
 });
 
 describe('.env.production.example', () => {
@@ -335,7 +347,7 @@ describe('.env.production.example', () => {
   });
 
   // The CI gate: exactly this command, from the repository root.
-  const gate = ['--deploy', '--fail-level', 'warning', '--env-file', EXAMPLE];
+  const gate = ['--deploy', '--fail-level', 'warning', '--dotenv', EXAMPLE];
 
   it('passes the deploy audit with warnings failing, given a real secret file', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'hoplink-example-'));

@@ -9,7 +9,7 @@ import {
 } from '#src/settings/index.ts';
 import { databaseChecks } from '#src/db/database-checks.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
-import { ENV_FILE_OPTION, parseCommandLine, UsageError, withUsage } from './common.ts';
+import { DOTENV_OPTION, dotenvOption, parseCommandLine, UsageError, withUsage } from './common.ts';
 
 /**
  * `hoplink check [--deploy] [--fail-level L] [--json]`: reports every finding; exits 1 when any
@@ -21,7 +21,7 @@ export function run(argv: string[]): Promise<number> {
       deploy: { type: 'boolean' },
       'fail-level': { type: 'string', default: 'error' },
       json: { type: 'boolean' },
-      ...ENV_FILE_OPTION,
+      ...DOTENV_OPTION,
     });
     const failLevel = values['fail-level'] as Level;
     if (!LEVELS.includes(failLevel))
@@ -29,7 +29,7 @@ export function run(argv: string[]): Promise<number> {
 
     const loaded = loadSettings({
       persistDevSecret: false,
-      ...(values['env-file'] ? { envFile: values['env-file'] } : {}),
+      ...dotenvOption(values.dotenv),
     });
     const findings: Finding[] = [
       ...loaded.findings,

@@ -2,7 +2,13 @@ import { openDatabase } from '#src/db/client.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
 import { createLogger } from '#src/lib/logger.ts';
-import { ENV_FILE_OPTION, loadSettingsOrReport, parseCommandLine, withUsage } from './common.ts';
+import {
+  DOTENV_OPTION,
+  dotenvOption,
+  loadSettingsOrReport,
+  parseCommandLine,
+  withUsage,
+} from './common.ts';
 
 /**
  * `hoplink migrate [--check]`: applies pending migrations (each in a transaction, under a lock),
@@ -10,9 +16,9 @@ import { ENV_FILE_OPTION, loadSettingsOrReport, parseCommandLine, withUsage } fr
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, { check: { type: 'boolean' }, ...ENV_FILE_OPTION });
+    const { values } = parseCommandLine(argv, { check: { type: 'boolean' }, ...DOTENV_OPTION });
     const loaded = loadSettingsOrReport({
-      ...(values['env-file'] ? { envFile: values['env-file'] } : {}),
+      ...dotenvOption(values.dotenv),
     });
     if (!loaded) return 1;
     const { settings } = loaded;

@@ -8,7 +8,11 @@ function assertSecurityHeaders(headers: Record<string, unknown>, what: string): 
   assert.equal(typeof csp, 'string', `${what}: CSP present`);
   assert.match(csp as string, /default-src 'self'/, `${what}: CSP default-src`);
   assert.match(csp as string, /script-src 'self'(;|$)/, `${what}: CSP script-src`);
-  assert.doesNotMatch(csp as string, /unsafe-inline|unsafe-eval/, `${what}: no unsafe script sources`);
+  assert.doesNotMatch(
+    csp as string,
+    /unsafe-inline|unsafe-eval/,
+    `${what}: no unsafe script sources`,
+  );
   assert.match(csp as string, /frame-ancestors 'none'/, `${what}: frame-ancestors`);
   assert.equal(headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
   assert.equal(headers['x-frame-options'], 'DENY', `${what}: X-Frame-Options`);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { createContainer } from '#src/container.ts';
+import type { DatabaseHandle } from '#src/db/client.ts';
+import { createTestDatabase } from './database.ts';
 import { buildServer } from '#src/http/build-server.ts';
 import { formatFindings, hasErrors, loadSettings, type Settings } from '#src/settings/index.ts';
 
@@ -19,6 +21,17 @@ export class LogCollector {
   entries(): Record<string, unknown>[] {
     return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   }
+}
+
+let shared: Promise<DatabaseHandle> | undefined;
+
+/**
+ * One migrated in-memory PGlite per test process (starting one takes seconds); tests isolate
+ * themselves by creating fresh users, not by truncating tables.
+ */
+export function sharedDatabase(): Promise<DatabaseHandle> {
+  shared ??= createTestDatabase('pglite').then((database) => database.handle);
+  return shared;
 }
 
 export interface TestApp {
@@ -44,7 +57,10 @@ export async function buildTestApp(
   });
   assert.ok(!hasErrors(loaded.findings), formatFindings(loaded.findings));
   const logs = new LogCollector();
-  const container = createContainer(loaded.settings, { logDestination: logs });
+  const container = await createContainer(loaded.settings, {
+    logDestination: logs,
+    database: await sharedDatabase(),
+  });
   const app = buildServer(container);
   extend?.(app);
   await app.ready();

@@ -112,15 +112,13 @@ export function sendError(
       },
     });
   }
-  return reply
-    .type('text/html; charset=utf-8')
-    .send(
-      errorPage({
-        statusCode: publicError.statusCode,
-        requestId: request.id,
-        ...(debugDetail ? { debugDetail } : {}),
-      }),
-    );
+  return reply.type('text/html; charset=utf-8').send(
+    errorPage({
+      statusCode: publicError.statusCode,
+      requestId: request.id,
+      ...(debugDetail ? { debugDetail } : {}),
+    }),
+  );
 }
 
 /** 405 with Allow when the path exists for other methods, 404 otherwise. */
