@@ -1,0 +1,72 @@
+import { createHmac } from 'node:crypto';
+import { isbot } from 'isbot';
+import { UAParser } from 'ua-parser-js';
+import type { RawClick } from './click-sink.ts';
+import type { ClickValues } from './clicks.repository.ts';
+import { storedIp, unmapIpv4, type ClickIpMode } from './ip-address.ts';
+
+const REFERRER_MAX_LENGTH = 2048;
+// ua-parser-js reads no further than this either; longer headers are padding or attacks.
+const USER_AGENT_MAX_LENGTH = 512;
+
+/** The host of an http(s) referrer, lowercased; null for none, other schemes or garbage. */
+export function referrerHost(referrer: string | null): string | null {
+  if (!referrer) return null;
+  try {
+    const url = new URL(referrer);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname || null : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The UTC date of a click, `YYYY-MM-DD`: the day its visitor hash belongs to. */
+export function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+/**
+ * The salt of one UTC day, derived from SECRET_KEY: nothing to store or rotate, and once the day
+ * is over nobody without the key can link a visitor's hashes across days.
+ */
+export function dailySalt(secretKey: string, day: string): Buffer {
+  return createHmac('sha256', secretKey).update(`hoplink/visitor-salt/${day}`).digest();
+}
+
+/** Identifies one visitor (IP + user agent) within one day, without storing the IP. */
+export function visitorHash(salt: Buffer, ip: string, userAgent: string | null): string {
+  return createHmac('sha256', salt)
+    .update(`${unmapIpv4(ip)}\n${userAgent ?? ''}`)
+    .digest('hex');
+}
+
+export interface ClickParsingContext {
+  readonly ipMode: ClickIpMode;
+  readonly saltOf: (day: string) => Buffer;
+}
+
+/**
+ * Turns a raw click into a row: browser, OS and device type from the user agent, bot or not
+ * (a missing user agent counts as a bot: browsers always send one), IP per CLICK_IP_MODE.
+ */
+export function parseClick(raw: RawClick, context: ClickParsingContext): ClickValues {
+  const userAgent = raw.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null;
+  const { browser, os, device } = new UAParser(userAgent ?? '').getResult();
+  const browserName = browser.name ?? null;
+  const osName = os.name ?? null;
+  const referrer = raw.referrer?.slice(0, REFERRER_MAX_LENGTH) || null;
+  return {
+    eventId: raw.eventId,
+    linkId: raw.linkId,
+    clickedAt: new Date(raw.clickedAt),
+    referrer,
+    referrerHost: referrerHost(referrer),
+    browser: browserName,
+    os: osName,
+    // ua-parser-js names mobile, tablet and the like, and leaves desktops unnamed.
+    device: device.type ?? ((browserName ?? osName) ? 'desktop' : null),
+    isBot: userAgent === null || isbot(userAgent),
+    ip: storedIp(raw.ip, context.ipMode),
+    visitorHash: visitorHash(context.saltOf(utcDay(raw.clickedAt)), raw.ip, userAgent),
+  };
+}

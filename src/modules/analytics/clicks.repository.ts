@@ -1,0 +1,42 @@
+import { inArray } from 'drizzle-orm';
+import type { Database, Transaction } from '#src/db/client.ts';
+import { clicks, links } from '#src/db/schema.ts';
+
+/** A parsed click, ready to store. */
+export type ClickValues = Omit<typeof clicks.$inferInsert, 'id'>;
+
+// 11 columns a row keeps one statement well under PostgreSQL's 65 535 parameters.
+const ROWS_PER_STATEMENT = 1_000;
+
+export function createClicksRepository(db: Database) {
+  return {
+    /**
+     * Stores clicks, ignoring event ids already stored (a redelivered batch inserts nothing
+     * twice) and clicks of links deleted meanwhile (whose foreign key would fail the batch).
+     * Returns how many rows were inserted.
+     */
+    async insertMany(rows: readonly ClickValues[], tx?: Transaction): Promise<number> {
+      if (rows.length === 0) return 0;
+      const executor = tx ?? db;
+      const linkIds = [...new Set(rows.map((row) => row.linkId))];
+      const existing = await executor
+        .select({ id: links.id })
+        .from(links)
+        .where(inArray(links.id, linkIds));
+      const live = new Set(existing.map((link) => link.id));
+      const kept = rows.filter((row) => live.has(row.linkId));
+      let inserted = 0;
+      for (let start = 0; start < kept.length; start += ROWS_PER_STATEMENT) {
+        const result = await executor
+          .insert(clicks)
+          .values(kept.slice(start, start + ROWS_PER_STATEMENT))
+          .onConflictDoNothing({ target: clicks.eventId })
+          .returning({ id: clicks.id });
+        inserted += result.length;
+      }
+      return inserted;
+    },
+  };
+}
+
+export type ClicksRepository = ReturnType<typeof createClicksRepository>;

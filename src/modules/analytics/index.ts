@@ -1,0 +1,26 @@
+export {
+  createBatchingClickSink,
+  type BatchingClickSink,
+  type BatchingClickSinkOptions,
+} from './batching-click-sink.ts';
+export type { ClickSink, RawClick } from './click-sink.ts';
+export {
+  createClickWriter,
+  type ClickWriter,
+  type ClickWriterDependencies,
+} from './click-writer.ts';
+export { createClicksRepository, type ClicksRepository } from './clicks.repository.ts';
+export { anonymizeIp, type ClickIpMode } from './ip-address.ts';
+export {
+  createStatsRepository,
+  type RecentClick,
+  type StatsRepository,
+} from './stats.repository.ts';
+export {
+  STATS_DEFAULT_DAYS,
+  STATS_MAX_DAYS,
+  createStatsService,
+  type CountedValue,
+  type LinkStats,
+  type StatsService,
+} from './stats.service.ts';
