@@ -1,0 +1,77 @@
+import type { Container } from '#src/container.ts';
+import { createContainer } from '#src/container.ts';
+import {
+  DOTENV_OPTION,
+  dotenvOption,
+  loadSettingsOrReport,
+  parseCommandLine,
+  UsageError,
+  withUsage,
+} from './common.ts';
+import { ask, askHidden, readFirstLine, reportRefusal } from './terminal.ts';
+
+interface Answers {
+  readonly email: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** From a terminal: prompts for what the flags did not give, the password twice and hidden. */
+async function askInteractively(given: { email?: string; username?: string }): Promise<Answers> {
+  const email = given.email ?? (await ask('Email address: '));
+  const username = given.username ?? (await ask('Username: '));
+  const password = await askHidden('Password: ');
+  if ((await askHidden('Password (again): ')) !== password) {
+    throw new UsageError('the two passwords differ; nothing was created');
+  }
+  return { email, username, password };
+}
+
+/** From automation: both flags, and the password as the first line of stdin. */
+async function readPiped(given: { email?: string; username?: string }): Promise<Answers> {
+  if (given.email === undefined || given.username === undefined) {
+    throw new UsageError(
+      '--email and --username are required when stdin is not a terminal (the password is read from stdin)',
+    );
+  }
+  const password = await readFirstLine();
+  if (password === null || password === '') {
+    throw new UsageError('no password on stdin: pipe it as one line');
+  }
+  return { email: given.email, username: given.username, password };
+}
+
+/**
+ * `hoplink createsuperuser [--email E --username U]`: creates a staff account. Interactive on
+ * a terminal; otherwise the password is the first line of stdin (`printf '%s\n' "$PW" | …`),
+ * never a flag (flags show in `ps` and shell history). The sign-up rules apply. With the
+ * embedded database, stop `serve` first: PGlite allows one process at a time.
+ */
+export function run(argv: string[]): Promise<number> {
+  return withUsage(async () => {
+    const { values } = parseCommandLine(argv, {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      ...DOTENV_OPTION,
+    });
+    const given = {
+      ...(values.email === undefined ? {} : { email: values.email }),
+      ...(values.username === undefined ? {} : { username: values.username }),
+    };
+    const answers = process.stdin.isTTY ? await askInteractively(given) : await readPiped(given);
+    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    if (!loaded) return 1;
+    const container: Container = await createContainer(loaded.settings, {
+      logDestination: process.stderr,
+    });
+    try {
+      const user = await container.users.createSuperuser(answers);
+      process.stdout.write(`Created staff account ${user.username} <${user.email}>.\n`);
+      return 0;
+    } catch (error) {
+      return reportRefusal(error);
+    } finally {
+      await container.close();
+    }
+  });
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openDatabase } from '#src/db/client.ts';
+import { apiTokens } from '#src/db/schema.ts';
+import { runHoplink, showRun } from '#test/helpers/cli.ts';
+
+describe('hoplink token (embedded database)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-token-'));
+  const env = { NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  before(async () => {
+    const run = await runHoplink(
+      ['createsuperuser', '--email', 'ops@example.com', '--username', 'ops'],
+      { env, input: 'violet kettle under seven lamps\n' },
+    );
+    assert.equal(run.code, 0, showRun(run));
+  });
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function tokenRows() {
+    const handle = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'db') });
+    try {
+      return await handle.db.select().from(apiTokens);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  test('create prints only the token, once; revoke by its prefix', async () => {
+    const created = await runHoplink(
+      [
+        'token',
+        'create',
+        '--email',
+        'OPS@example.com',
+        '--name',
+        'deploy',
+        '--scopes',
+        'links:read',
+      ],
+      { env },
+    );
+    assert.equal(created.code, 0, showRun(created));
+    const token = created.stdout.trim();
+    assert.match(created.stdout, /^hop_[a-z0-9]{8}_[A-Za-z0-9]{32}\n$/);
+    assert.match(
+      created.stderr,
+      /Created API token "deploy" \(hop_[a-z0-9]{8}\) for ops@example\.com/,
+    );
+
+    const [row] = await tokenRows();
+    assert.ok(row, 'a token row');
+    assert.equal(row.tokenHash, createHash('sha256').update(token).digest('hex'));
+    assert.deepEqual(row.scopes, ['links:read']);
+    assert.equal(row.revokedAt, null);
+
+    const revoked = await runHoplink(['token', 'revoke', token.slice(0, 12)], { env });
+    assert.equal(revoked.code, 0, showRun(revoked));
+    assert.match(
+      revoked.stdout,
+      /Revoked API token "deploy" \(hop_[a-z0-9]{8}\) of ops@example\.com\./,
+    );
+    const [after] = (await tokenRows()).filter((candidate) => candidate.id === row.id);
+    assert.ok(after?.revokedAt instanceof Date);
+  });
+
+  test('refusals: unknown email, unknown scope, unknown prefix (exit 1); bad usage (exit 2)', async () => {
+    const unknownEmail = await runHoplink(
+      ['token', 'create', '--email', 'nobody@example.com', '--name', 'x'],
+      { env },
+    );
+    assert.equal(unknownEmail.code, 1, showRun(unknownEmail));
+    assert.match(unknownEmail.stderr, /no account has the email address nobody@example\.com/);
+    assert.equal(unknownEmail.stdout, '');
+
+    const badScope = await runHoplink(
+      ['token', 'create', '--email', 'ops@example.com', '--name', 'x', '--scopes', 'links:admin'],
+      { env },
+    );
+    assert.equal(badScope.code, 1, showRun(badScope));
+    assert.match(badScope.stderr, /scopes: Scopes are links:read, links:write\./);
+
+    const unknownPrefix = await runHoplink(['token', 'revoke', 'hop_zzzzzzzz'], { env });
+    assert.equal(unknownPrefix.code, 1, showRun(unknownPrefix));
+
+    const usage = await runHoplink(['token', 'delete', 'x'], { env });
+    assert.equal(usage.code, 2, showRun(usage));
+    assert.match(usage.stderr, /usage: hoplink token create/);
+  });
+});

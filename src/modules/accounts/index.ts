@@ -1,0 +1,85 @@
+import type { Database } from '#src/db/client.ts';
+import type { EmailSender } from '#src/email/email-sender.ts';
+import type { Logger } from '#src/lib/logger.ts';
+import { createApiTokensRepository } from './api-tokens.repository.ts';
+import { createApiTokensService } from './api-tokens.service.ts';
+import { createAttemptThrottle, LOGIN_POLICY, RESET_POLICY } from './login-throttle.ts';
+import { createPasswordResetService } from './password-reset.service.ts';
+import { createResetTokensRepository } from './reset-tokens.repository.ts';
+import { createSessionsRepository } from './sessions.repository.ts';
+import { createSessionsService } from './sessions.service.ts';
+import { createTransactor, createUsersRepository } from './users.repository.ts';
+import { createUsersService } from './users.service.ts';
+
+export { USERNAME_PATTERN, type FieldError } from './account-rules.ts';
+export {
+  API_TOKEN_SCOPES,
+  type ApiToken,
+  type ApiTokenIdentity,
+  type ApiTokenScope,
+  type ApiTokensService,
+} from './api-tokens.service.ts';
+export { InvalidCredentialsError, InvalidResetTokenError, TooManyAttemptsError } from './errors.ts';
+export { LOGIN_POLICY, RESET_POLICY, type ThrottlePolicy } from './login-throttle.ts';
+export { validatePassword } from './password-validators.ts';
+export { RESET_TOKEN_LIFETIME_MS, type PasswordResetService } from './password-reset.service.ts';
+export {
+  hashPassword,
+  PASSWORD_HASH_PARAMETERS,
+  verifyPassword,
+  type HashParameters,
+} from './passwords.ts';
+export type { ActiveSession, SessionsService } from './sessions.service.ts';
+export type { User } from './user.ts';
+export type { NewAccountInput, UsersService } from './users.service.ts';
+
+export interface AccountsDependencies {
+  readonly db: Database;
+  readonly email: EmailSender;
+  readonly logger: Logger;
+  readonly siteUrl: string;
+  readonly passwordMinLength: number;
+  /** SESSION_COOKIE_AGE (idle) and SESSION_MAX_AGE (absolute), in milliseconds. */
+  readonly sessionIdleMs: number;
+  readonly sessionMaxAgeMs: number;
+}
+
+/**
+ * The accounts services wired to their repositories: what the container exposes. Throttles are
+ * in-memory, one set per container (so per process).
+ */
+export function createAccountServices(deps: AccountsDependencies) {
+  const users = createUsersRepository(deps.db);
+  const sessions = createSessionsRepository(deps.db);
+  const resetTokens = createResetTokensRepository(deps.db);
+  const transaction = createTransactor(deps.db);
+  return {
+    users: createUsersService({
+      users,
+      sessions,
+      resetTokens,
+      transaction,
+      loginThrottle: createAttemptThrottle(LOGIN_POLICY),
+      passwordMinLength: deps.passwordMinLength,
+    }),
+    sessions: createSessionsService({
+      sessions,
+      idleMs: deps.sessionIdleMs,
+      maxAgeMs: deps.sessionMaxAgeMs,
+    }),
+    passwordReset: createPasswordResetService({
+      users,
+      resetTokens,
+      sessions,
+      transaction,
+      email: deps.email,
+      throttle: createAttemptThrottle(RESET_POLICY),
+      logger: deps.logger,
+      siteUrl: deps.siteUrl,
+      passwordMinLength: deps.passwordMinLength,
+    }),
+    apiTokens: createApiTokensService({ apiTokens: createApiTokensRepository(deps.db) }),
+  };
+}
+
+export type AccountServices = ReturnType<typeof createAccountServices>;

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { passwordResetTokens, sessions, users } from '#src/db/schema.ts';
+import { ValidationError } from '#src/lib/errors.ts';
+import { createUser, unique } from '#test/factories.ts';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  type TestDatabase,
+} from '#test/helpers/database.ts';
+import { InvalidCredentialsError, TooManyAttemptsError } from './errors.ts';
+import { createAttemptThrottle } from './login-throttle.ts';
+import { hashPassword } from './passwords.ts';
+import { createResetTokensRepository } from './reset-tokens.repository.ts';
+import { createSessionsRepository } from './sessions.repository.ts';
+import { createTransactor, createUsersRepository } from './users.repository.ts';
+import { createUsersService, type UsersService } from './users.service.ts';
+
+const STRONG = 'violet kettle under seven lamps';
+
+/** The field → messages a ValidationError carries, for compact assertions. */
+function fieldsOf(error: unknown): Record<string, string[]> {
+  assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
+  const fields: Record<string, string[]> = {};
+  for (const { field, message } of error.details as { field: string; message: string }[]) {
+    (fields[field] ??= []).push(message);
+  }
+  return fields;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+await describeEachDatabase('users service', (backend) => {
+  let database: TestDatabase;
+  let service: UsersService;
+  const ip = '192.0.2.1';
+
+  function makeService(policy = { perIp: 1000, perAccount: 5, windowMs: 60_000 }) {
+    const db = database.handle.db;
+    return createUsersService({
+      users: createUsersRepository(db),
+      sessions: createSessionsRepository(db),
+      resetTokens: createResetTokensRepository(db),
+      transaction: createTransactor(db),
+      loginThrottle: createAttemptThrottle(policy),
+      passwordMinLength: 12,
+    });
+  }
+
+  before(async () => {
+    database = await createTestDatabase(backend);
+    service = makeService();
+  });
+  after(() => database.drop());
+
+  test('register normalises the email and username and stores an Argon2id hash', async () => {
+    const suffix = unique();
+    const user = await service.register({
+      email: `  Ada-${suffix}@Example.com `,
+      username: ` Ada_${suffix} `,
+      password: STRONG,
+    });
+    assert.equal(user.email, `Ada-${suffix}@Example.com`);
+    assert.equal(user.username, `ada_${suffix}`);
+    assert.equal(user.isStaff, false);
+    const [row] = await database.handle.db.select().from(users).where(eq(users.id, user.id));
+    assert.match(row!.passwordHash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    assert.ok(!row!.passwordHash.includes(STRONG));
+  });
+
+  test('register lists every field problem at once', async () => {
+    const error = await rejection(
+      service.register({ email: 'not-an-email', username: 'api', password: '12345' }),
+    );
+    assert.deepEqual(fieldsOf(error), {
+      email: ['Enter a valid email address, like name@example.com.'],
+      username: ['This username is reserved; choose another.'],
+      password: [
+        'This password is too short. It must contain at least 12 characters.',
+        'This password is too common.',
+        'This password is entirely numeric.',
+      ],
+    });
+    const badShape = await rejection(
+      service.register({ email: 'a@example.com', username: 'no spaces!', password: STRONG }),
+    );
+    assert.deepEqual(Object.keys(fieldsOf(badShape)), ['username']);
+  });
+
+  test('a taken email (in any case) or username is refused on its field', async () => {
+    const existing = await createUser(database.handle.db);
+    const byEmail = await rejection(
+      service.register({
+        email: existing.email.toUpperCase(),
+        username: `fresh_${unique()}`,
+        password: STRONG,
+      }),
+    );
+    assert.deepEqual(fieldsOf(byEmail), {
+      email: ['An account with this email address already exists.'],
+    });
+    const byUsername = await rejection(
+      service.register({
+        email: `fresh-${unique()}@example.com`,
+        username: existing.username,
+        password: STRONG,
+      }),
+    );
+    assert.deepEqual(fieldsOf(byUsername), {
+      username: ['This username is taken; choose another.'],
+    });
+  });
+
+  test('two sign-ups racing for one email: the unique index decides, the loser gets a field error', async () => {
+    const email = `race-${unique()}@example.com`;
+    const results = await Promise.allSettled([
+      service.register({ email, username: `race_a_${unique()}`, password: STRONG }),
+      service.register({
+        email: email.toUpperCase(),
+        username: `race_b_${unique()}`,
+        password: STRONG,
+      }),
+    ]);
+    assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+    const lost = results.find((result) => result.status === 'rejected');
+    assert.deepEqual(fieldsOf(lost?.reason), {
+      email: ['An account with this email address already exists.'],
+    });
+  });
+
+  test('the repository maps unique-index violations to the field they concern', async () => {
+    const repository = createUsersRepository(database.handle.db);
+    const existing = await createUser(database.handle.db);
+    const values = { passwordHash: 'x' };
+    assert.deepEqual(
+      await repository.insert({
+        ...values,
+        email: existing.email.toUpperCase(),
+        username: `u_${unique()}`,
+      }),
+      { ok: false, conflict: 'email' },
+    );
+    assert.deepEqual(
+      await repository.insert({
+        ...values,
+        email: `u-${unique()}@example.com`,
+        username: existing.username,
+      }),
+      { ok: false, conflict: 'username' },
+    );
+  });
+
+  test('logIn accepts the email in any case or the username, and records the login', async () => {
+    const fixture = await createUser(database.handle.db);
+    const byEmail = await service.logIn({
+      login: fixture.email.toUpperCase(),
+      password: fixture.password,
+      ip,
+    });
+    assert.equal(byEmail.id, fixture.id);
+    const byUsername = await service.logIn({
+      login: fixture.username,
+      password: fixture.password,
+      ip,
+    });
+    assert.equal(byUsername.id, fixture.id);
+    const [row] = await database.handle.db.select().from(users).where(eq(users.id, fixture.id));
+    assert.ok(row!.lastLoginAt instanceof Date);
+  });
+
+  test('unknown user, wrong password and inactive account fail identically', async () => {
+    const fixture = await createUser(database.handle.db);
+    const inactive = await createUser(database.handle.db, { isActive: false });
+    const errors = await Promise.all([
+      rejection(
+        service.logIn({ login: `nobody-${unique()}@example.com`, password: 'whatever', ip }),
+      ),
+      rejection(service.logIn({ login: fixture.username, password: 'wrong password', ip })),
+      rejection(service.logIn({ login: inactive.email, password: inactive.password, ip })),
+    ]);
+    for (const error of errors) {
+      assert.ok(error instanceof InvalidCredentialsError);
+      assert.equal(error.message, new InvalidCredentialsError().message);
+    }
+  });
+
+  test('logIn upgrades a hash made with older parameters', async () => {
+    const password = 'an old but good passphrase';
+    const oldHash = await hashPassword(password, { timeCost: 1, memoryCost: 8192, parallelism: 1 });
+    const fixture = await createUser(database.handle.db, { password, passwordHash: oldHash });
+    await service.logIn({ login: fixture.email, password, ip });
+    const [row] = await database.handle.db.select().from(users).where(eq(users.id, fixture.id));
+    assert.notEqual(row!.passwordHash, oldHash);
+    assert.match(row!.passwordHash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    // And the new hash still verifies.
+    await service.logIn({ login: fixture.email, password, ip });
+  });
+
+  test('failures are limited per account (both names share one budget), then even the right password is refused', async () => {
+    const fixture = await createUser(database.handle.db);
+    const other = await createUser(database.handle.db);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const login = attempt % 2 === 0 ? fixture.email : fixture.username;
+      const error = await rejection(
+        service.logIn({ login, password: 'nope', ip: `198.51.100.${attempt}` }),
+      );
+      assert.ok(error instanceof InvalidCredentialsError);
+    }
+    const blocked = await rejection(
+      service.logIn({ login: fixture.email, password: fixture.password, ip: '203.0.113.9' }),
+    );
+    assert.ok(blocked instanceof TooManyAttemptsError);
+    assert.equal(blocked.statusCode, 429);
+    assert.equal(
+      (await service.logIn({ login: other.email, password: other.password, ip })).id,
+      other.id,
+    );
+  });
+
+  test('failures are limited per IP across accounts', async () => {
+    const strict = makeService({ perIp: 3, perAccount: 100, windowMs: 60_000 });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await rejection(
+        strict.logIn({ login: `ghost-${unique()}`, password: 'x', ip: '192.0.2.77' }),
+      );
+    }
+    const fixture = await createUser(database.handle.db);
+    const blocked = await rejection(
+      strict.logIn({ login: fixture.email, password: fixture.password, ip: '192.0.2.77' }),
+    );
+    assert.ok(blocked instanceof TooManyAttemptsError);
+    assert.equal(
+      (await strict.logIn({ login: fixture.email, password: fixture.password, ip: '192.0.2.78' }))
+        .id,
+      fixture.id,
+    );
+  });
+
+  test('updateProfile changes email and username; taken ones are refused, keeping your own is fine', async () => {
+    const fixture = await createUser(database.handle.db);
+    const other = await createUser(database.handle.db);
+    const same = await service.updateProfile(fixture.id, {
+      email: fixture.email.toUpperCase(),
+      username: fixture.username,
+    });
+    assert.equal(same.email, fixture.email.toUpperCase());
+    const taken = await rejection(
+      service.updateProfile(fixture.id, { email: other.email, username: other.username }),
+    );
+    assert.deepEqual(Object.keys(fieldsOf(taken)).sort(), ['email', 'username']);
+    const renamed = await service.updateProfile(fixture.id, {
+      email: `renamed-${unique()}@example.com`,
+      username: `renamed_${unique()}`,
+    });
+    assert.match(renamed.username, /^renamed_/);
+  });
+
+  test('changePassword checks the current password and the rules, then ends the other sessions', async () => {
+    const db = database.handle.db;
+    const fixture = await createUser(db);
+    const sessionsRepository = createSessionsRepository(db);
+    const expiresAt = new Date(Date.now() + 60_000);
+    const kept = await sessionsRepository.insert({
+      userId: fixture.id,
+      tokenHash: `a${unique()}`,
+      csrfSecret: 's',
+      createdAt: new Date(),
+      lastSeenAt: new Date(),
+      expiresAt,
+      ip: null,
+      userAgent: null,
+    });
+    await sessionsRepository.insert({
+      userId: fixture.id,
+      tokenHash: `b${unique()}`,
+      csrfSecret: 's',
+      createdAt: new Date(),
+      lastSeenAt: new Date(),
+      expiresAt,
+      ip: null,
+      userAgent: null,
+    });
+    await db
+      .insert(passwordResetTokens)
+      .values({ userId: fixture.id, tokenHash: `r${unique()}`, expiresAt });
+
+    const wrongCurrent = await rejection(
+      service.changePassword(fixture.id, {
+        currentPassword: 'nope',
+        newPassword: STRONG,
+        keepSessionId: kept.id,
+      }),
+    );
+    assert.deepEqual(fieldsOf(wrongCurrent), {
+      currentPassword: ['Your current password is not correct.'],
+    });
+    const weak = await rejection(
+      service.changePassword(fixture.id, {
+        currentPassword: fixture.password,
+        newPassword: fixture.username,
+        keepSessionId: kept.id,
+      }),
+    );
+    assert.ok(
+      fieldsOf(weak).newPassword?.includes('This password is too similar to your username.'),
+    );
+
+    await service.changePassword(fixture.id, {
+      currentPassword: fixture.password,
+      newPassword: STRONG,
+      keepSessionId: kept.id,
+    });
+    const left = await db.select().from(sessions).where(eq(sessions.userId, fixture.id));
+    assert.deepEqual(
+      left.map((row) => row.id),
+      [kept.id],
+    );
+    const tokens = await db
+      .select()
+      .from(passwordResetTokens)
+      .where(eq(passwordResetTokens.userId, fixture.id));
+    assert.deepEqual(tokens, []);
+    await service.logIn({ login: fixture.email, password: STRONG, ip });
+    assert.ok(
+      (await rejection(
+        service.logIn({ login: fixture.email, password: fixture.password, ip }),
+      )) instanceof InvalidCredentialsError,
+    );
+  });
+});
