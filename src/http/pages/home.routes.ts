@@ -1,16 +1,19 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { html } from '#src/lib/html.ts';
-import { layout } from './views/layout.ts';
+import { sendPage } from './render.ts';
+import { landingPage, shortenPage } from './views/home.ts';
 
+/** `/`: the pitch for visitors, the shorten form for signed-in users. */
 export const homeRoutes: FastifyPluginCallback = (app, _options, done) => {
-  app.get('/', (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      layout({
-        title: 'Short links that tell you who clicked',
-        body: html`<h1>Hoplink</h1>
-          <p>Short links with click analytics, on your own server.</p>`,
-      }),
-    ),
+  app.get('/', (request, reply) =>
+    request.user
+      ? sendPage(request, reply, {
+          title: 'Shorten a link',
+          body: shortenPage({ csrfToken: request.csrfToken() }),
+        })
+      : sendPage(request, reply, {
+          title: 'Short links that tell you who clicked',
+          body: landingPage(),
+        }),
   );
   done();
 };

@@ -11,7 +11,12 @@ export interface PageContent {
  * Sends a full HTML page: the view's content inside the layout, with the signed-in user, the
  * flash messages and the CSRF token the layout's forms need. Pages are never cached.
  */
-export function sendPage(request: FastifyRequest, reply: FastifyReply, content: PageContent, statusCode = 200): FastifyReply {
+export function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  content: PageContent,
+  statusCode = 200,
+): FastifyReply {
   return reply
     .code(statusCode)
     .type('text/html; charset=utf-8')
@@ -22,6 +27,8 @@ export function sendPage(request: FastifyRequest, reply: FastifyReply, content: 
         user: request.user,
         flashes: request.takeFlashes(),
         csrfToken: request.csrfToken(),
+        assetUrl: request.server.assetUrl,
+        currentPath: request.url.split('?')[0] ?? '/',
       }),
     );
 }

@@ -1,3 +1,4 @@
+import type { AssetUrl } from '#src/http/assets/asset-manifest.ts';
 import { html } from '#src/lib/html.ts';
 import { layout } from './layout.ts';
 
@@ -23,18 +24,32 @@ export interface ErrorPageOptions {
   readonly requestId: string;
   /** Shown only when DEBUG is on: the error's message and stack. */
   readonly debugDetail?: string;
+  /** The app's asset URLs (hashed in production); unhashed when absent. */
+  readonly assetUrl?: AssetUrl;
 }
 
-/** A friendly page for each error class; anything unlisted reads like its nearest family. */
-export function errorPage({ statusCode, requestId, debugDetail }: ErrorPageOptions): string {
+/**
+ * A friendly page for each error class; anything unlisted reads like its nearest family. It uses
+ * the site's layout without a user: an error page must not depend on the session working.
+ */
+export function errorPage({
+  statusCode,
+  requestId,
+  debugDetail,
+  assetUrl,
+}: ErrorPageOptions): string {
   const page = PAGES[statusCode] ??
     PAGES[statusCode >= 500 ? 500 : 400] ?? { title: 'Error', text: '' };
   return layout({
     title: page.title,
-    body: html`<h1>${page.title}</h1>
-      <p>${page.text}</p>
-      <p><a href="/">Go to the home page</a></p>
-      <p class="request-id">Reference: <code>${requestId}</code></p>
-      ${debugDetail ? html`<pre>${debugDetail}</pre>` : ''}`,
+    ...(assetUrl ? { assetUrl } : {}),
+    body: html`<div class="error-page">
+<p class="status">Error ${statusCode}</p>
+<h1>${page.title}</h1>
+<p class="lead">${page.text}</p>
+<p><a class="button button-primary" href="/">Go to the home page</a></p>
+<p class="request-id">Reference: <code>${requestId}</code></p>
+${debugDetail ? html`<pre>${debugDetail}</pre>` : ''}
+</div>`,
   });
 }
