@@ -2,7 +2,33 @@ import type { DestinationStream } from 'pino';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
+import { createConsoleSender } from '#src/email/console-sender.ts';
+import type { EmailSender } from '#src/email/email-sender.ts';
+import { MemoryOutbox } from '#src/email/memory-outbox.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
+import {
+  createAccountServices,
+  type ApiTokensService,
+  type PasswordResetService,
+  type SessionsService,
+  type UsersService,
+} from '#src/modules/accounts/index.ts';
+import {
+  createBatchingClickSink,
+  createClicksRepository,
+  createClickWriter,
+  createStatsRepository,
+  createStatsService,
+  type BatchingClickSink,
+  type StatsService,
+} from '#src/modules/analytics/index.ts';
+import {
+  createLinkChanges,
+  createLinksRepository,
+  createLinksService,
+  type LinkChanges,
+  type LinksService,
+} from '#src/modules/links/index.ts';
 import type { Settings } from '#src/settings/index.ts';
 
 /**
@@ -13,6 +39,18 @@ export interface Container {
   readonly settings: Settings;
   readonly logger: Logger;
   readonly database: DatabaseHandle;
+  readonly links: LinksService;
+  /** Link writes announce here; the redirect cache listens. */
+  readonly linkChanges: LinkChanges;
+  /** Clicks from the redirect, written in batches; flushed on close. */
+  readonly clickSink: BatchingClickSink;
+  readonly stats: StatsService;
+  /** Outgoing mail: the console in development, an in-memory outbox under NODE_ENV=test. */
+  readonly emailSender: EmailSender;
+  readonly users: UsersService;
+  readonly sessions: SessionsService;
+  readonly passwordReset: PasswordResetService;
+  readonly apiTokens: ApiTokensService;
   /** Checks each dependency the process relies on; used by /readyz. */
   readonly readiness: () => Promise<ReadinessReport>;
   /** Releases pools and handles; safe to call twice. */
@@ -85,12 +123,51 @@ export async function createContainer(
     throw error;
   }
 
+  const linkChanges = createLinkChanges((error) => {
+    logger.error({ err: error }, 'a link change listener failed');
+  });
+  const links = createLinksService({
+    repository: createLinksRepository(database.db),
+    siteUrl: settings.siteUrl,
+    allowedHosts: settings.allowedHosts,
+    defaultRedirectStatus: settings.redirectStatus,
+    changes: linkChanges,
+  });
+  const clickWriter = createClickWriter({
+    repository: createClicksRepository(database.db),
+    ipMode: settings.clickIpMode,
+    secretKey: settings.secretKey,
+  });
+  const clickSink = createBatchingClickSink({ write: clickWriter.write, logger });
+  const stats = createStatsService({ links, repository: createStatsRepository(database.db) });
+
+  const envelope = { from: settings.defaultFromEmail, subjectPrefix: settings.emailSubjectPrefix };
+  const emailSender: EmailSender =
+    settings.profile === 'test'
+      ? new MemoryOutbox(envelope)
+      : createConsoleSender(logger, envelope);
+  const accounts = createAccountServices({
+    db: database.db,
+    email: emailSender,
+    logger,
+    siteUrl: settings.siteUrl,
+    passwordMinLength: settings.passwordMinLength,
+    sessionIdleMs: settings.sessionCookieAge,
+    sessionMaxAgeMs: settings.sessionMaxAge,
+  });
+
   const probes: Record<string, () => Promise<void>> = { database: () => database.ping() };
   let closed = false;
   return {
     settings,
     logger,
     database,
+    links,
+    linkChanges,
+    clickSink,
+    stats,
+    emailSender,
+    ...accounts,
     readiness: async () => {
       const entries = await Promise.all(
         Object.entries(probes).map(async ([name, probe]) => {
@@ -111,6 +188,8 @@ export async function createContainer(
     close: async () => {
       if (closed) return;
       closed = true;
+      // Buffered clicks need the database: write them before it closes.
+      await clickSink.close();
       if (ownsDatabase) await database.close();
     },
   };

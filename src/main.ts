@@ -20,6 +20,19 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print effective settings (secrets masked); --doc prints the reference',
     load: () => import('#src/cli/settings.ts'),
   },
+  build: {
+    summary: 'build the static assets into dist/static (or --out DIR); needs no settings',
+    load: () => import('#src/cli/build.ts'),
+  },
+  createsuperuser: {
+    summary: 'create a staff account (--email --username; password from stdin or a prompt)',
+    load: () => import('#src/cli/createsuperuser.ts'),
+  },
+  token: {
+    summary:
+      'token create --email E --name N [--scopes …] prints an API token; token revoke <prefix>',
+    load: () => import('#src/cli/token.ts'),
+  },
 };
 
 function usage(): string {

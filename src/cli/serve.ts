@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { builtAssetsProblem } from '#src/http/assets/asset-manifest.ts';
 import { runSupervisor } from '#src/process/supervisor.ts';
 import { runWebWorker } from '#src/process/web-worker.ts';
 import {
@@ -44,6 +45,15 @@ export function run(argv: string[]): Promise<number> {
     }
     const loaded = loadSettingsOrReport({ env: { ...process.env, ...overrides }, ...envFile });
     if (!loaded) return 1;
+    // Pages must not go out with stylesheets and scripts that 404: say so once, before forking.
+    const assetsProblem =
+      loaded.settings.profile === 'production'
+        ? builtAssetsProblem(loaded.settings.staticRoot)
+        : null;
+    if (assetsProblem) {
+      process.stderr.write(`Hoplink cannot start: ${assetsProblem}\n`);
+      return 1;
+    }
     return runSupervisor(loaded.settings, overrides);
   });
 }

@@ -1,19 +1,29 @@
+import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from '#src/container.ts';
+import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { accountsRoutes } from './pages/accounts.routes.ts';
 import { homeRoutes } from './pages/home.routes.ts';
+import { linksRoutes } from './pages/links.routes.ts';
+import { tokensRoutes } from './pages/tokens.routes.ts';
 import { allowedHostsPlugin } from './plugins/allowed-hosts.ts';
+import { cookiesPlugin } from './plugins/cookies.ts';
 import { corsPlugin } from './plugins/cors.ts';
+import { csrfPlugin } from './plugins/csrf.ts';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.ts';
 import { httpsRedirectPlugin } from './plugins/https-redirect.ts';
 import { generateRequestId } from './plugins/request-id.ts';
 import { RequestLogController } from './plugins/request-log.ts';
+import { sessionPlugin } from './plugins/session.ts';
+import { staticFilesPlugin } from './plugins/static-files.ts';
 import {
   applySecurityHeaders,
   securityHeaders,
   securityHeadersPlugin,
 } from './plugins/security-headers.ts';
+import { redirectRoutes } from './redirect.routes.ts';
 
 const BARE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
@@ -61,9 +71,43 @@ export function buildServer(container: Container): FastifyInstance {
   if (settings.secureSslRedirect) void app.register(httpsRedirectPlugin);
   void app.register(corsPlugin, { allowedOrigins: settings.corsAllowedOrigins });
   void app.register(errorHandlerPlugin, { debug: settings.debug });
+  // Then forms, signed cookies, CSRF (Origin + token on every state-changing form) and the
+  // session that sets request.user, so every route below sees them.
+  void app.register(formbody);
+  void app.register(cookiesPlugin, { settings });
+  void app.register(csrfPlugin, { settings });
+  void app.register(sessionPlugin, { settings, sessions: container.sessions });
+
+  void app.register(staticFilesPlugin, { settings });
 
   void app.register(healthRoutes, { container });
   void app.register(cspReportRoutes);
   void app.register(homeRoutes);
+  void app.register(accountsRoutes, {
+    users: container.users,
+    passwordReset: container.passwordReset,
+    passwordMinLength: settings.passwordMinLength,
+  });
+  void app.register(tokensRoutes, { apiTokens: container.apiTokens });
+  void app.register(apiV1, {
+    prefix: '/api/v1',
+    apiTokens: container.apiTokens,
+    links: container.links,
+    stats: container.stats,
+    siteUrl: settings.siteUrl,
+    rateLimit: settings.apiRateLimit,
+  });
+  void app.register(linksRoutes, {
+    links: container.links,
+    stats: container.stats,
+    siteUrl: settings.siteUrl,
+    defaultRedirectStatus: settings.redirectStatus,
+  });
+  // Last: /<code> and /<username>/<slug> catch what no fixed path above has claimed.
+  void app.register(redirectRoutes, {
+    links: container.links,
+    linkChanges: container.linkChanges,
+    clicks: container.clickSink,
+  });
   return app;
 }

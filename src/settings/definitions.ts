@@ -182,6 +182,12 @@ export const definitions = {
     parse: text(),
     default: './data',
   }),
+  staticRoot: setting({
+    env: 'STATIC_ROOT',
+    doc: 'Directory of the built static assets (`hoplink build` writes it); production refuses to start without its manifest.json, development builds assets live instead.',
+    parse: text(),
+    default: 'dist/static',
+  }),
   serverHost: setting({
     env: 'SERVER_HOST',
     doc: 'Interface to listen on.',
@@ -380,6 +386,12 @@ export const definitions = {
     doc: 'How click IPs are stored: anonymize (IPv4 /24, IPv6 /48), full, or none.',
     parse: oneOf(['anonymize', 'full', 'none']),
     default: 'anonymize',
+  }),
+  apiRateLimit: setting({
+    env: 'API_RATE_LIMIT',
+    doc: 'JSON API requests allowed per minute per token (per IP without one); counted per process.',
+    parse: int(1, 1_000_000),
+    default: '600',
   }),
   defaultFromEmail: setting({
     env: 'DEFAULT_FROM_EMAIL',

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtAssets } from './static-assets.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 // Absolute, because the server runs in a temporary directory where `tsx` would not resolve.
@@ -27,9 +28,9 @@ export interface Exit {
 }
 
 /**
- * A production environment that passes every start-up check. Production needs a real database:
- * pass a throwaway one (test/helpers/database.ts), or any postgres:// URL when `serve` is meant
- * to refuse before connecting.
+ * A production environment that passes every start-up check, built assets included. Production
+ * needs a real database: pass a throwaway one (test/helpers/database.ts), or any postgres:// URL
+ * when `serve` is meant to refuse before connecting.
  */
 export function productionEnv(databaseUrl: string): Record<string, string> {
   return {
@@ -39,6 +40,7 @@ export function productionEnv(databaseUrl: string): Record<string, string> {
     SITE_URL: 'https://hop.example.com',
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'info',
+    STATIC_ROOT: builtAssets().outDir,
   };
 }
 

@@ -117,6 +117,7 @@ export function sendError(
       statusCode: publicError.statusCode,
       requestId: request.id,
       ...(debugDetail ? { debugDetail } : {}),
+      assetUrl: request.server.assetUrl,
     }),
   );
 }
