@@ -49,7 +49,12 @@ describe('/api/v1 bearer tokens', () => {
       ['missing', {}, /^Bearer realm="hoplink"$/],
       ['another scheme', { authorization: `Basic ${token}` }, /^Bearer realm="hoplink"$/],
       ['no token', { authorization: 'Bearer' }, /^Bearer realm="hoplink"$/],
-      ['unknown', { authorization: `Bearer ${token.slice(0, -1)}x` }, /error="invalid_token"/],
+      // The last character swapped for one it cannot already be, so the token always differs.
+      [
+        'unknown',
+        { authorization: `Bearer ${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}` },
+        /error="invalid_token"/,
+      ],
       ['garbage', { authorization: 'Bearer hop_nope' }, /error="invalid_token"/],
     ];
     for (const [name, headers, challenge] of cases) {
