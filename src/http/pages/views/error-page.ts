@@ -9,6 +9,10 @@ const PAGES: Record<number, { title: string; text: string }> = {
     title: 'Not found',
     text: 'There is nothing at this address. The link may be mistyped, disabled or expired.',
   },
+  413: {
+    title: 'Too much to send',
+    text: 'What you sent is too large for us to accept. Shorten it and try again.',
+  },
   429: {
     title: 'Slow down',
     text: 'Too many requests came from you in a short time. Try again in a minute.',
