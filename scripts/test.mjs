@@ -1,8 +1,43 @@
 // Runs every *.test.ts under src/ and test/ with Node's test runner (Node 20 does not glob).
 // Extra arguments pass through, e.g. `npm test -- --test-name-pattern=hosts` or a file path.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+
+// Keep in step with test/helpers/database.ts and test/helpers/browser.ts.
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const SKIPPED = 'not available: suites that need it are skipped';
+
+async function postgresAnswers() {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One line per backing service, so a green run says what it could not exercise. */
+async function reportServices() {
+  const database = process.env.HOPLINK_TEST_DATABASE ?? 'pglite';
+  const postgresHost = new URL(POSTGRES_URL).host;
+  const postgres = await postgresAnswers();
+  console.log(`PostgreSQL at ${postgresHost}: ${postgres ? 'available' : SKIPPED}`);
+  console.log(`Chromium at ${CHROMIUM_PATH}: ${existsSync(CHROMIUM_PATH) ? 'available' : SKIPPED}`);
+  console.log(`Shared test database: ${database} (HOPLINK_TEST_DATABASE)`);
+  if (database === 'postgres' && !postgres) {
+    console.error(
+      `HOPLINK_TEST_DATABASE=postgres needs PostgreSQL at ${postgresHost}; it is not reachable.`,
+    );
+    process.exit(1);
+  }
+}
 
 function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -18,6 +53,7 @@ const flags = args.filter((arg) => !arg.endsWith('.ts'));
 const files =
   explicitFiles.length > 0 ? explicitFiles : [...collect('src'), ...collect('test')].sort();
 
+await reportServices();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],

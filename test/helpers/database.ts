@@ -44,10 +44,14 @@ export interface TestDatabase {
  * A migrated, empty database: PGlite in memory, or a throwaway PostgreSQL database created for
  * this test file and dropped after it (so suites never see each other's rows).
  */
-export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
+export async function createTestDatabase(
+  backend: Backend,
+  /** `migrate: false` leaves it empty, for a test that runs `hoplink migrate` itself. */
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   if (backend === 'pglite') {
     const handle = await openDatabase({ kind: 'pglite', dataDir: null });
-    await applyMigrations(handle);
+    if (migrate) await applyMigrations(handle);
     return { handle, backend, url: null, drop: () => handle.close() };
   }
   const name = `hoplink_test_${randomBytes(6).toString('hex')}`;
@@ -58,7 +62,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 5 });
-  await applyMigrations(handle);
+  if (migrate) await applyMigrations(handle);
   return {
     handle,
     backend,

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createContainer } from '#src/container.ts';
+import { createContainer, type Container } from '#src/container.ts';
 import type { DatabaseHandle } from '#src/db/client.ts';
-import { createTestDatabase } from './database.ts';
+import {
+  createTestDatabase,
+  POSTGRES_ADMIN_URL,
+  postgresReachable,
+  type Backend,
+  type TestDatabase,
+} from './database.ts';
 import { buildServer } from '#src/http/build-server.ts';
 import { formatFindings, hasErrors, loadSettings, type Settings } from '#src/settings/index.ts';
 
@@ -23,20 +30,52 @@ export class LogCollector {
   }
 }
 
-let shared: Promise<DatabaseHandle> | undefined;
+/**
+ * The backend of the shared test database: `HOPLINK_TEST_DATABASE=postgres` runs the suite on a
+ * throwaway PostgreSQL database per test process (CI's second run); PGlite otherwise.
+ */
+export function sharedBackend(): Backend {
+  const chosen = process.env.HOPLINK_TEST_DATABASE ?? 'pglite';
+  if (chosen !== 'pglite' && chosen !== 'postgres') {
+    throw new Error(`HOPLINK_TEST_DATABASE must be pglite or postgres, not ${chosen}`);
+  }
+  return chosen;
+}
+
+let shared: Promise<TestDatabase> | undefined;
+
+async function openShared(backend: Backend): Promise<TestDatabase> {
+  // Asked for explicitly (CI), so a missing server fails loudly instead of skipping.
+  if (backend === 'postgres' && !(await postgresReachable())) {
+    throw new Error(
+      `HOPLINK_TEST_DATABASE=postgres but PostgreSQL is not reachable at ${new URL(POSTGRES_ADMIN_URL).host}`,
+    );
+  }
+  return createTestDatabase(backend);
+}
+
+if (sharedBackend() === 'postgres') {
+  // A root-level hook: runs once this file's tests are done; the pool would otherwise keep the
+  // process alive, and the throwaway database would outlive it.
+  after(async () => {
+    await (await shared)?.drop();
+  });
+}
 
 /**
- * One migrated in-memory PGlite per test process (starting one takes seconds); tests isolate
- * themselves by creating fresh users, not by truncating tables.
+ * One migrated database per test process (an in-memory PGlite takes seconds to start); tests
+ * isolate themselves by creating fresh users, not by truncating tables.
  */
-export function sharedDatabase(): Promise<DatabaseHandle> {
-  shared ??= createTestDatabase('pglite').then((database) => database.handle);
-  return shared;
+export async function sharedDatabase(): Promise<DatabaseHandle> {
+  shared ??= openShared(sharedBackend());
+  return (await shared).handle;
 }
 
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly settings: Settings;
+  /** The app's services, e.g. to create links the way a page or the API would. */
+  readonly container: Container;
   readonly logs: LogCollector;
   readonly close: () => Promise<void>;
 }
@@ -67,6 +106,7 @@ export async function buildTestApp(
   return {
     app,
     settings: loaded.settings,
+    container,
     logs,
     close: async () => {
       await app.close();
