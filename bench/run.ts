@@ -1,0 +1,556 @@
+/**
+ * `npm run bench`: Hoplink's redirect (production mode, PostgreSQL, every security header, the
+ * click captured) against a bare Fastify Map lookup, under the same load on the same machine.
+ * Each server runs alone, pinned to CPU 0; autocannon is pinned to CPU 1. Prints a table and
+ * writes bench/results/latest.json and latest.png. Measures; asserts nothing.
+ *
+ * Flags: --duration S (measured window, default 10), --warmup S (default 3), --connections N
+ * (default 50), --cpu-prof (also profile Hoplink's worker and print its top frames),
+ * --env NAME=VALUE (repeatable: an extra setting for Hoplink, e.g. LOG_LEVEL=warn), --method
+ * HEAD (the same redirect without a click: isolates the cost of capturing and writing clicks).
+ * Env: BENCH_POSTGRES_URL (admin URL; default postgres://postgres@127.0.0.1:5432/test),
+ * REDIS_URL (passed through to serve for when Hoplink uses Redis; today it does not).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createContainer } from '#src/container.ts';
+import { loadSettings, hasErrors, formatFindings } from '#src/settings/index.ts';
+import { createUser } from '#test/factories.ts';
+import { renderChart, writePng } from './chart.ts';
+import { summarizeProfile } from './profile.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(ROOT, 'bench/results');
+const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
+const TSX = import.meta.resolve('tsx');
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const TARGET_URL = 'https://example.com/landing?utm_source=bench';
+const GOALS = { ratio: 0.7, p99Ms: 5, rssMb: 150 };
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'cpu-prof': { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
+    method: { type: 'string', default: 'GET' },
+  },
+});
+/** `--env NAME=VALUE` (repeatable): a setting for Hoplink's serve, for experiments. */
+const extraEnv = Object.fromEntries(
+  flags.env.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env wants NAME=VALUE, not ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const durationS = Number(flags.duration);
+const warmupS = Number(flags.warmup);
+const connections = Number(flags.connections);
+// HEAD answers the same redirect with the same headers but is no click: the capture's cost.
+const method = flags.method.toUpperCase();
+
+interface Load {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly total: number;
+  readonly redirects: number;
+  /** Connection errors and timeouts plus any response that was not a 302. */
+  readonly errors: number;
+}
+
+interface ServerResult extends Load {
+  readonly name: string;
+  readonly peakRssMb: number;
+  /** 3xx answers over warm-up and measured window: every one should be a click. */
+  readonly clicksSent?: number;
+  readonly clicksRecorded?: number;
+  readonly clicksRecordedAfterShutdown?: number;
+  /** Summed from the server's "clicks dropped" warnings. */
+  readonly clicksDroppedLogged?: number;
+}
+
+const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0 && availableParallelism() > 1;
+const pinned = (cpu: number, command: string, args: string[]): [string, string[]] =>
+  canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+// ---- setup -------------------------------------------------------------------------------
+
+function ensureBuilt(): void {
+  const main = join(ROOT, 'dist/main.js');
+  if (existsSync(main) && existsSync(join(ROOT, 'dist/static'))) {
+    const builtAt = statSync(main).mtimeMs;
+    const newer = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter(
+      (file) => statSync(join(ROOT, 'src', file)).mtimeMs > builtAt,
+    );
+    if (newer.length > 0)
+      log(`dist/ is older than ${newer.length} file(s) in src/: run npm run build to bench them`);
+    return;
+  }
+  log('dist/ is missing: npm run build');
+  const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function productionEnv(databaseUrl: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'production',
+    SECRET_KEY: randomBytes(48).toString('base64url'),
+    ALLOWED_HOSTS: 'localhost,127.0.0.1',
+    SITE_URL: 'https://hop.example.com',
+    DATABASE_URL: databaseUrl,
+    STATIC_ROOT: join(ROOT, 'dist/static'),
+    SERVER_HOST: '127.0.0.1',
+    SERVER_PORT: '0',
+    WEB_CONCURRENCY: '1',
+  };
+  // The hooks for the queue issue: REDIS_URL (and EMAIL_URL, which a production queue may
+  // require) pass through as given; the redirect path sends no mail.
+  if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
+  if (process.env.EMAIL_URL) env.EMAIL_URL = process.env.EMAIL_URL;
+  return { ...env, ...extraEnv };
+}
+
+/** A user (the test factory) and a 302 link made through the links service, as the API would. */
+async function createLink(env: Record<string, string>): Promise<{ id: string; code: string }> {
+  const loaded = loadSettings({ env, envFile: '/nonexistent/.env' });
+  if (hasErrors(loaded.findings)) throw new Error(formatFindings(loaded.findings));
+  const container = await createContainer(loaded.settings);
+  try {
+    // The test factory's user row: sign-up would also queue a welcome email, irrelevant here.
+    const user = await createUser(container.database.db);
+    const link = await container.links.create(user.id, { url: TARGET_URL, redirectStatus: 302 });
+    return { id: link.id, code: link.code };
+  } finally {
+    await container.close();
+  }
+}
+
+// ---- processes ---------------------------------------------------------------------------
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  /** Clicks the server logged as dropped (its buffer was full). */
+  droppedClicks(): number;
+}
+
+/**
+ * Starts a server pinned to CPU 0. Ready when it prints `listening on <url>`, or, given `url`,
+ * as soon as that URL answers at all (Hoplink prints no startup line under LOG_LEVEL=warn).
+ */
+function start(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  { url, timeoutMs = 30_000 }: { url?: string; timeoutMs?: number } = {},
+): Promise<Started> {
+  const [file, argv] = pinned(0, command, args);
+  const child = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let pending = '';
+  let dropped = 0;
+  // Keep reading (and keep only the tail) so a chatty server never blocks on a full pipe; the
+  // click sink's "clicks dropped" warnings are summed on the way.
+  const collect = (chunk: string) => {
+    out = (out + chunk).slice(-20_000);
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) dropped += Number(/"dropped":(\d+)/.exec(line)?.[1] ?? 0);
+  };
+  child.stdout.setEncoding('utf8').on('data', collect);
+  child.stderr.setEncoding('utf8').on('data', collect);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} did not start within ${timeoutMs} ms\n${out}`));
+    }, timeoutMs);
+    const state = { done: false };
+    const ready = (at: string) => {
+      if (state.done) return;
+      state.done = true;
+      clearTimeout(timer);
+      resolve({ child, url: at, output: () => out, droppedClicks: () => dropped });
+    };
+    if (url) {
+      void (async () => {
+        while (!state.done && child.exitCode === null) {
+          const answered = await fetch(url).then(
+            () => true,
+            () => false,
+          );
+          if (answered) ready(new URL(url).origin);
+          else await sleep(100);
+        }
+      })();
+    } else {
+      child.stdout.on('data', () => {
+        const match = /listening on (https?:\/\/[^\s)"]+)/.exec(out);
+        if (match?.[1]) ready(match[1]);
+      });
+    }
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited (${String(code)}) before listening\n${out}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** The web worker: the primary's only node child (cluster.fork). */
+function workerPid(primaryPid: number): number {
+  const listing = execFileSync('ps', ['-o', 'pid=', '--ppid', String(primaryPid)], {
+    encoding: 'utf8',
+  });
+  const pid = Number.parseInt(listing.trim().split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid)) throw new Error(`no worker under ${primaryPid}`);
+  return pid;
+}
+
+/** Peak resident set size so far (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+// ---- load --------------------------------------------------------------------------------
+
+interface AutocannonJson {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+  totalCompletedRequests: number;
+}
+
+function drive(url: string, seconds: number): Promise<Load> {
+  const [file, argv] = pinned(1, process.execPath, [
+    AUTOCANNON,
+    '--json',
+    '--connections',
+    String(connections),
+    '--duration',
+    String(seconds),
+    '--method',
+    method,
+    '--headers',
+    `user-agent=${USER_AGENT}`,
+    '--headers',
+    'accept=text/html',
+    url,
+  ]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.once('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`autocannon exited ${String(code)}\n${err}`));
+        return;
+      }
+      const json = JSON.parse(out) as AutocannonJson;
+      const redirects = json['3xx'];
+      resolve({
+        requestsPerSecond: json.requests.average,
+        p50Ms: json.latency.p50,
+        p99Ms: json.latency.p99,
+        total: json.totalCompletedRequests,
+        redirects,
+        errors: json.errors + json.timeouts + json['2xx'] + json['4xx'] + json['5xx'],
+      });
+    });
+  });
+}
+
+async function measure(
+  name: string,
+  url: string,
+  pid: number,
+): Promise<{ load: Load; redirects: number; peakRssMb: number }> {
+  log(`${name}: warm-up ${warmupS}s`);
+  const warm = warmupS > 0 ? await drive(url, warmupS) : undefined;
+  log(`${name}: measuring ${durationS}s at ${connections} connections`);
+  const load = await drive(url, durationS);
+  return { load, redirects: (warm?.redirects ?? 0) + load.redirects, peakRssMb: peakRssMb(pid) };
+}
+
+async function countClicks(databaseUrl: string, linkId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      'select count(*) as n from clicks where link_id = $1',
+      [linkId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Waits until the count reaches `expected` or stops moving for 3 s (the sink flushes each 1 s). */
+async function settledClicks(databaseUrl: string, linkId: string, expected: number) {
+  let last = -1;
+  let stableSince = Date.now();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const count = await countClicks(databaseUrl, linkId);
+    if (count >= expected || Date.now() > deadline) return count;
+    if (count !== last) {
+      last = count;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince > 3_000) return count;
+    await sleep(250);
+  }
+}
+
+// ---- runs --------------------------------------------------------------------------------
+
+async function benchHoplink(): Promise<{ result: ServerResult; profile?: string }> {
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `hoplink_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const profileDir = join(RESULTS, 'profile');
+  try {
+    const env = productionEnv(databaseUrl);
+    const migrated = spawnSync(process.execPath, ['dist/main.js', 'migrate'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    if (migrated.status !== 0) throw new Error(`hoplink migrate failed\n${migrated.stderr}`);
+    const link = await createLink(env);
+    // Node flags, not NODE_OPTIONS (which refuses --cpu-prof); cluster workers inherit them.
+    const nodeFlags = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    if (flags['cpu-prof']) rmSync(profileDir, { recursive: true, force: true });
+    env.SERVER_PORT = String(await freePort());
+    const server = await start(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], env, {
+      url: `http://127.0.0.1:${env.SERVER_PORT}/healthz`,
+    });
+    try {
+      const pid = workerPid(server.child.pid ?? -1);
+      const target = `${server.url}/${link.code}`;
+      const probe = await fetch(target, { redirect: 'manual' });
+      if (probe.status !== 302 || probe.headers.get('location') !== TARGET_URL) {
+        throw new Error(`GET ${target} answered ${probe.status}, not the 302 to ${TARGET_URL}`);
+      }
+      const headerCount = [...probe.headers.keys()].length;
+      log(`hoplink: ${target} → 302 with ${headerCount} headers, worker pid ${pid}`);
+      const { load, redirects, peakRssMb } = await measure('hoplink', target, pid);
+      // The probe above is a click too. autocannon counts completed responses only: requests in
+      // flight when a window ends (up to one per connection) reach the server uncounted.
+      const clicksSent = (method === 'GET' ? redirects : 0) + 1;
+      log(`hoplink: waiting for the click sink to write ${clicksSent} clicks`);
+      const clicksRecorded = await settledClicks(databaseUrl, link.id, clicksSent);
+      await stop(server.child);
+      const clicksRecordedAfterShutdown = await countClicks(databaseUrl, link.id);
+      const result: ServerResult = {
+        name: 'hoplink',
+        ...load,
+        peakRssMb,
+        clicksSent,
+        clicksRecorded,
+        clicksRecordedAfterShutdown,
+        clicksDroppedLogged: server.droppedClicks(),
+      };
+      const profile = flags['cpu-prof'] ? workerProfile(profileDir, pid) : undefined;
+      return { result, ...(profile ? { profile } : {}) };
+    } finally {
+      await stop(server.child);
+    }
+  } finally {
+    await adminQuery(adminUrl, `drop database if exists ${name} with (force)`).catch(
+      (error: unknown) => {
+        log(`could not drop ${name}: ${String(error)}`);
+      },
+    );
+  }
+}
+
+function workerProfile(dir: string, pid: number): string | undefined {
+  const file = readdirSync(dir).find((entry) => entry.includes(`.${pid}.`));
+  if (!file) return undefined;
+  return summarizeProfile(join(dir, file), 15);
+}
+
+async function benchBaseline(code: string): Promise<ServerResult> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    BENCH_CODE: code,
+    BENCH_TARGET: TARGET_URL,
+  };
+  const server = await start(process.execPath, ['--import', TSX, 'bench/baseline.ts'], env);
+  try {
+    const { load, peakRssMb } = await measure(
+      'baseline',
+      `${server.url}/${code}`,
+      server.child.pid ?? -1,
+    );
+    return { name: 'baseline', ...load, peakRssMb };
+  } finally {
+    await stop(server.child);
+  }
+}
+
+// ---- report ------------------------------------------------------------------------------
+
+const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+async function main(): Promise<void> {
+  ensureBuilt();
+  mkdirSync(RESULTS, { recursive: true });
+  const startedAt = new Date();
+  const load1 = loadavg()[0] ?? Number.NaN;
+  const { result: hoplink, profile } = await benchHoplink();
+  const baseline = await benchBaseline('bench');
+  const ratio = hoplink.requestsPerSecond / baseline.requestsPerSecond;
+  const goals = {
+    ratio: { goal: `>= ${GOALS.ratio}`, value: ratio, met: ratio >= GOALS.ratio },
+    p99Ms: { goal: `<= ${GOALS.p99Ms}`, value: hoplink.p99Ms, met: hoplink.p99Ms <= GOALS.p99Ms },
+    rssMb: {
+      goal: `<= ${GOALS.rssMb}`,
+      value: hoplink.peakRssMb,
+      met: hoplink.peakRssMb <= GOALS.rssMb,
+    },
+  };
+  const redis = process.env.REDIS_URL
+    ? 'REDIS_URL passed to serve (used only if this build reads it)'
+    : 'PostgreSQL only: Hoplink does not use Redis yet (set REDIS_URL to pass it through)';
+  const machine = {
+    cpus: availableParallelism(),
+    model: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverage1mAtStart: load1,
+    pinned: canPin ? 'servers on CPU 0, autocannon on CPU 1' : 'not pinned (taskset unavailable)',
+  };
+
+  const rows = [
+    ['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB'],
+    ...[hoplink, baseline].map((r) => [
+      r.name,
+      fixed(r.requestsPerSecond, 0),
+      fixed(r.p50Ms),
+      fixed(r.p99Ms),
+      String(r.errors),
+      fixed(r.peakRssMb),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  const table = rows.map((row) => row.map((cell, i) => cell.padStart(widths?.[i] ?? 0)).join('  '));
+  const lines = [
+    '',
+    `Hoplink redirect vs bare Fastify — ${method} ${durationS}s measured after ${warmupS}s warm-up, ${connections} connections`,
+    `${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.pinned}, load average ${fixed(load1, 2)} at start`,
+    `Hoplink: production, 1 web worker, ${redis}`,
+    ...(flags.env.length > 0 ? [`Hoplink extra settings: ${flags.env.join(' ')}`] : []),
+    '',
+    ...table,
+    '',
+    `ratio Hoplink/baseline req/s: ${fixed(ratio, 3)}   (goal ${goals.ratio.goal}: ${mark(goals.ratio.met)})`,
+    `Hoplink p99: ${fixed(hoplink.p99Ms)} ms            (goal ${goals.p99Ms.goal} ms: ${mark(goals.p99Ms.met)})`,
+    `Hoplink peak RSS: ${fixed(hoplink.peakRssMb)} MB     (goal ${goals.rssMb.goal} MB: ${mark(goals.rssMb.met)})`,
+    `clicks: ${hoplink.clicksSent} sent (+ up to ${connections * (warmupS > 0 ? 2 : 1)} in flight at window ends), ` +
+      `${hoplink.clicksRecorded} recorded once the sink settled, ${hoplink.clicksRecordedAfterShutdown} after shutdown, ` +
+      `${hoplink.clicksDroppedLogged} logged as dropped`,
+  ];
+  if (profile) lines.push('', 'Hoplink worker, top self-time frames under load:', profile);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const json = {
+    startedAt: startedAt.toISOString(),
+    options: { method, durationS, warmupS, connections, userAgent: USER_AGENT, env: flags.env },
+    machine,
+    hoplink: { ...hoplink, runtime: redis },
+    baseline,
+    ratio,
+    goals,
+  };
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const svg = renderChart({
+    hoplink,
+    baseline,
+    ratio,
+    caption: `${machine.pinned}; load ${fixed(load1, 2)}`,
+  });
+  writeFileSync(join(RESULTS, 'latest.svg'), svg);
+  try {
+    await writePng(svg, join(RESULTS, 'latest.png'));
+  } catch (error) {
+    log(`could not render latest.png (latest.svg is there): ${String(error)}`);
+  }
+  log(`wrote bench/results/latest.json, latest.svg, latest.png`);
+}
+
+await main();
