@@ -1,6 +1,7 @@
 import type { Database } from '#src/db/client.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import type { Logger } from '#src/lib/logger.ts';
+import { createAccountEmailsService, type AccountEmailJobs } from './account-emails.service.ts';
 import { createApiTokensRepository } from './api-tokens.repository.ts';
 import { createApiTokensService } from './api-tokens.service.ts';
 import { createAttemptThrottle, LOGIN_POLICY, RESET_POLICY } from './login-throttle.ts';
@@ -12,6 +13,11 @@ import { createTransactor, createUsersRepository } from './users.repository.ts';
 import { createUsersService } from './users.service.ts';
 
 export { USERNAME_PATTERN, type FieldError } from './account-rules.ts';
+export type {
+  AccountEmailJobs,
+  AccountEmailsService,
+  EmailOutcome,
+} from './account-emails.service.ts';
 export {
   API_TOKEN_SCOPES,
   type ApiToken,
@@ -35,9 +41,9 @@ export type { NewAccountInput, UsersService } from './users.service.ts';
 
 export interface AccountsDependencies {
   readonly db: Database;
-  readonly email: EmailSender;
+  /** The job queue, seen through the accounts port. */
+  readonly emailJobs: AccountEmailJobs;
   readonly logger: Logger;
-  readonly siteUrl: string;
   readonly passwordMinLength: number;
   /** SESSION_COOKIE_AGE (idle) and SESSION_MAX_AGE (absolute), in milliseconds. */
   readonly sessionIdleMs: number;
@@ -60,6 +66,7 @@ export function createAccountServices(deps: AccountsDependencies) {
       resetTokens,
       transaction,
       loginThrottle: createAttemptThrottle(LOGIN_POLICY),
+      emailJobs: deps.emailJobs,
       passwordMinLength: deps.passwordMinLength,
     }),
     sessions: createSessionsService({
@@ -72,10 +79,9 @@ export function createAccountServices(deps: AccountsDependencies) {
       resetTokens,
       sessions,
       transaction,
-      email: deps.email,
+      emailJobs: deps.emailJobs,
       throttle: createAttemptThrottle(RESET_POLICY),
       logger: deps.logger,
-      siteUrl: deps.siteUrl,
       passwordMinLength: deps.passwordMinLength,
     }),
     apiTokens: createApiTokensService({ apiTokens: createApiTokensRepository(deps.db) }),
@@ -83,3 +89,13 @@ export function createAccountServices(deps: AccountsDependencies) {
 }
 
 export type AccountServices = ReturnType<typeof createAccountServices>;
+
+/** The account emails the jobs send; built apart from the services, which only enqueue them. */
+export function createAccountEmails(deps: { db: Database; email: EmailSender; siteUrl: string }) {
+  return createAccountEmailsService({
+    users: createUsersRepository(deps.db),
+    resetTokens: createResetTokensRepository(deps.db),
+    email: deps.email,
+    siteUrl: deps.siteUrl,
+  });
+}

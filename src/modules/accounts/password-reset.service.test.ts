@@ -13,6 +13,7 @@ import {
   type TestDatabase,
 } from '#test/helpers/database.ts';
 import { LogCollector } from '#test/helpers/test-app.ts';
+import { createAccountEmailsService } from './account-emails.service.ts';
 import { InvalidResetTokenError, TooManyAttemptsError } from './errors.ts';
 import { createAttemptThrottle } from './login-throttle.ts';
 import { verifyPassword } from './passwords.ts';
@@ -33,15 +34,26 @@ await describeEachDatabase('password reset service', (backend) => {
 
   function makeService(email: EmailSender = outbox) {
     const db = database.handle.db;
+    const emails = createAccountEmailsService({
+      users: createUsersRepository(db),
+      resetTokens: createResetTokensRepository(db),
+      email,
+      siteUrl: 'https://hop.example.com',
+      now: () => clock,
+    });
     return createPasswordResetService({
       users: createUsersRepository(db),
       resetTokens: createResetTokensRepository(db),
       sessions: createSessionsRepository(db),
       transaction: createTransactor(db),
-      email,
+      // The email job runs inline, as the eager queue runs it in the app under test.
+      emailJobs: {
+        passwordReset: async (userId) => {
+          await emails.sendPasswordReset(userId);
+        },
+      },
       throttle: createAttemptThrottle({ perIp: 1000, perAccount: 3, windowMs: 60_000 }),
       logger: createLogger({ level: 'info', format: 'json', destination: logs }),
-      siteUrl: 'https://hop.example.com',
       passwordMinLength: 12,
       now: () => clock,
     });

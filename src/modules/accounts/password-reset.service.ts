@@ -1,28 +1,26 @@
-import type { EmailSender } from '#src/email/email-sender.ts';
-import { passwordResetEmail } from '#src/email/password-reset-email.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import { emailProblem, normalizeEmail } from './account-rules.ts';
+import type { AccountEmailJobs } from './account-emails.service.ts';
 import { fieldErrors, InvalidResetTokenError } from './errors.ts';
 import type { AttemptThrottle } from './login-throttle.ts';
 import { validatePassword } from './password-validators.ts';
 import { hashPassword, PASSWORD_HASH_PARAMETERS, type HashParameters } from './passwords.ts';
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
-import { hashToken, randomToken } from './secret-tokens.ts';
+import { hashToken } from './secret-tokens.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
 import type { Transactor, UsersRepository } from './users.repository.ts';
 
-export const RESET_TOKEN_LIFETIME_MS = 60 * 60_000;
+export { RESET_TOKEN_LIFETIME_MS } from './account-emails.service.ts';
 
 export interface PasswordResetDependencies {
   readonly users: Pick<UsersRepository, 'findByEmail' | 'setPasswordHash'>;
   readonly resetTokens: ResetTokensRepository;
   readonly sessions: Pick<SessionsRepository, 'deleteForUser'>;
   readonly transaction: Transactor;
-  readonly email: EmailSender;
+  /** Where the email is asked for; it is composed and sent by a job, off the request path. */
+  readonly emailJobs: Pick<AccountEmailJobs, 'passwordReset'>;
   readonly throttle: AttemptThrottle;
   readonly logger: Logger;
-  /** SITE_URL: the only base for the link in the email. */
-  readonly siteUrl: string;
   readonly passwordMinLength: number;
   readonly hashParameters?: HashParameters;
   readonly now?: () => Date;
@@ -31,14 +29,9 @@ export interface PasswordResetDependencies {
 export function createPasswordResetService(deps: PasswordResetDependencies) {
   const now = deps.now ?? (() => new Date());
 
-  /** The link in the email; only SITE_URL decides the host a user is sent to. */
-  function resetUrl(token: string): string {
-    return new URL(`/accounts/reset/${token}`, deps.siteUrl).toString();
-  }
-
   return {
     /**
-     * Emails a single-use link to the account with this address, if there is one. Returns the
+     * Has a single-use link emailed to the account with this address, if there is one. Returns the
      * same way whether or not the address is known (so it cannot be used to probe for accounts);
      * only a malformed address or too many requests raise.
      */
@@ -53,20 +46,9 @@ export function createPasswordResetService(deps: PasswordResetDependencies) {
         deps.logger.info('password reset asked for an unknown or inactive address');
         return;
       }
-      const token = randomToken();
-      await deps.resetTokens.insert({
-        userId: user.id,
-        tokenHash: hashToken(token),
-        expiresAt: new Date(now().getTime() + RESET_TOKEN_LIFETIME_MS),
-      });
-      const message = passwordResetEmail({
-        to: user.email,
-        username: user.username,
-        resetUrl: resetUrl(token),
-        validForMinutes: RESET_TOKEN_LIFETIME_MS / 60_000,
-      });
       try {
-        await deps.email.send(message);
+        // The job mints the token and sends the link, so no secret travels through the queue.
+        await deps.emailJobs.passwordReset(user.id);
       } catch (error) {
         // Answering with an error here (and only here) would tell that the address exists.
         deps.logger.error({ err: error }, 'password reset email could not be sent');

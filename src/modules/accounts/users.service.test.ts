@@ -51,6 +51,7 @@ await describeEachDatabase('users service', (backend) => {
       resetTokens: createResetTokensRepository(db),
       transaction: createTransactor(db),
       loginThrottle: createAttemptThrottle(policy),
+      emailJobs: { welcome: () => Promise.resolve() },
       passwordMinLength: 12,
     });
   }

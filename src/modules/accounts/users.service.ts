@@ -5,6 +5,7 @@ import {
   usernameProblem,
   type FieldError,
 } from './account-rules.ts';
+import type { AccountEmailJobs } from './account-emails.service.ts';
 import { fieldErrors, InvalidCredentialsError } from './errors.ts';
 import type { AttemptThrottle } from './login-throttle.ts';
 import { validatePassword } from './password-validators.ts';
@@ -27,6 +28,8 @@ export interface UsersServiceDependencies {
   readonly resetTokens: Pick<ResetTokensRepository, 'deleteUnusedForUser'>;
   readonly transaction: Transactor;
   readonly loginThrottle: AttemptThrottle;
+  /** Where the welcome email is asked for after sign-up (a job sends it). */
+  readonly emailJobs: Pick<AccountEmailJobs, 'welcome'>;
   /** PASSWORD_MIN_LENGTH. */
   readonly passwordMinLength: number;
   /** Today's Argon2id cost; older hashes are upgraded at the next login. */
@@ -108,8 +111,10 @@ export function createUsersService(deps: UsersServiceDependencies) {
 
   return {
     /** Signs up a new account; ValidationError lists every field problem at once. */
-    register(input: NewAccountInput): Promise<User> {
-      return createAccount(input, false);
+    async register(input: NewAccountInput): Promise<User> {
+      const user = await createAccount(input, false);
+      await deps.emailJobs.welcome(user.id);
+      return user;
     },
 
     /** A staff account (the `createsuperuser` command); same rules as sign-up. */

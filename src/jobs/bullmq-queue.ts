@@ -1,0 +1,104 @@
+import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '#src/lib/logger.ts';
+import { JOBS, QUEUE_NAMES, type QueueName, type RetryPolicy } from './job-registry.ts';
+import type { JobQueue } from './queue.ts';
+
+export interface RedisTarget {
+  /** REDIS_URL (revealed only here, never logged). */
+  readonly url: string;
+  /** QUEUE_PREFIX: the Redis key prefix of every queue. */
+  readonly prefix: string;
+}
+
+/**
+ * A Redis connection. Producers fail a command after a few retries (a request must not hang on
+ * an outage); workers' blocking connections retry forever, as BullMQ requires.
+ */
+export function redisConnection(
+  url: string,
+  role: 'producer' | 'worker',
+  logger?: Pick<Logger, 'warn' | 'info'>,
+): Redis {
+  const options: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+  const connection = new Redis(url, options);
+  // ioredis reconnects by itself; say so once per outage rather than once per retry.
+  let down = false;
+  connection.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger?.warn({ role, error: error.message }, 'Redis unreachable; reconnecting');
+  });
+  connection.on('ready', () => {
+    if (down) logger?.info({ role }, 'Redis reachable again');
+    down = false;
+  });
+  return connection;
+}
+
+/** How long finished jobs are kept, for an operator to look at; failed ones are the dead letters. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
+const KEEP_FAILED = { age: 14 * 24 * 3600 };
+
+export interface BullmqQueueOptions extends RedisTarget {
+  /** Overrides the registry's backoff base delay (tests shorten it). */
+  readonly backoffDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Production: one BullMQ queue per queue name in Redis; `hoplink worker` processes them. */
+export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
+  const connection = redisConnection(options.url, 'producer', options.logger);
+  const queues = new Map<QueueName, Queue>(
+    QUEUE_NAMES.map((name) => {
+      const queue = new Queue(name, { connection, prefix: options.prefix });
+      // Connection errors are logged once by the connection itself (above).
+      queue.on('error', () => undefined);
+      return [name, queue];
+    }),
+  );
+  let closing: Promise<void> | undefined;
+
+  function jobOptions(retry: RetryPolicy) {
+    return {
+      attempts: retry.attempts,
+      backoff: {
+        type: 'exponential',
+        delay: options.backoffDelayMs ?? retry.backoffDelayMs,
+        jitter: 0.5,
+      },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    };
+  }
+
+  return {
+    mode: 'redis',
+    async enqueue(name, payload, enqueueOptions) {
+      const definition = JOBS[name];
+      const data: unknown = definition.payload.parse(payload);
+      const queue = queues.get(definition.queue);
+      if (!queue) throw new Error(`no queue named ${definition.queue}`);
+      await queue.add(name, data, {
+        ...jobOptions(definition.retry),
+        ...(enqueueOptions?.jobId ? { jobId: enqueueOptions.jobId } : {}),
+        ...(enqueueOptions?.delayMs ? { delay: enqueueOptions.delayMs } : {}),
+      });
+    },
+    async ping() {
+      await connection.ping();
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...queues.values()].map((queue) => queue.close()));
+        await connection.quit().catch(() => {
+          connection.disconnect();
+        });
+      })();
+      return closing;
+    },
+  };
+}

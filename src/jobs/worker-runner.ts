@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '#src/lib/logger.ts';
+import { redisConnection, type RedisTarget } from './bullmq-queue.ts';
+import {
+  isJobName,
+  JOB_NAMES,
+  JOBS,
+  type JobContext,
+  type JobHandlers,
+  type QueueName,
+} from './job-registry.ts';
+import { logFailedAttempt, PermanentJobError, type Dispatch } from './queue.ts';
+
+/** Thrown at startup when a registered job has no handler (a deploy must not half-work). */
+export class MissingJobHandlerError extends Error {
+  override readonly name = 'MissingJobHandlerError';
+}
+
+/**
+ * The one place a job's payload meets its handler: checks that every registered job has a
+ * handler (at startup), then for each run validates the payload before calling the handler.
+ */
+export function createJobDispatcher(handlers: Partial<JobHandlers>): Dispatch {
+  const missing = JOB_NAMES.filter((name) => typeof handlers[name] !== 'function');
+  if (missing.length > 0) {
+    throw new MissingJobHandlerError(`registered job(s) without a handler: ${missing.join(', ')}`);
+  }
+  const complete = handlers as JobHandlers;
+  return async (name, payload, context: JobContext) => {
+    if (!isJobName(name)) throw new PermanentJobError(`unknown job ${name}`);
+    const parsed = JOBS[name].payload.safeParse(payload);
+    if (!parsed.success) throw new PermanentJobError(`job ${name} has an invalid payload`);
+    // The registry ties each name to its payload type; TypeScript cannot follow it through a union.
+    const handler = complete[name] as (payload: unknown, context: JobContext) => Promise<void>;
+    await handler(parsed.data, context);
+  };
+}
+
+export interface WorkerRunnerOptions extends RedisTarget {
+  readonly queues: readonly QueueName[];
+  /** Jobs run at once per queue in this process. */
+  readonly concurrency: number;
+  readonly dispatch: Dispatch;
+  readonly logger: Logger;
+}
+
+export interface RunningWorkers {
+  /**
+   * Stops taking jobs and lets in-flight ones finish within `timeoutMs`; past it, their locks are
+   * dropped and Redis hands them to another worker (stalled-job recovery). True when all finished.
+   */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * Processes the chosen queues from Redis. BullMQ recovers stalled jobs (a worker that died
+ * mid-job) by moving them back to waiting; a job failing its last attempt stays in the failed
+ * set: the dead letters.
+ */
+export async function startWorkers(options: WorkerRunnerOptions): Promise<RunningWorkers> {
+  const connections: Redis[] = [];
+  const workers = options.queues.map((queue) => {
+    const connection = redisConnection(options.url, 'worker', options.logger);
+    connections.push(connection);
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const attempt = job.attemptsMade + 1;
+        const jobId = job.id ?? '(no id)';
+        try {
+          await options.dispatch(job.name, job.data, { jobId, attempt });
+        } catch (error) {
+          logFailedAttempt(options.logger, {
+            queue,
+            jobId,
+            job: job.name,
+            attempt,
+            attempts: job.opts.attempts ?? 1,
+            error,
+          });
+          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      {
+        connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency,
+        autorun: false,
+      },
+    );
+    worker.on('error', (error) => {
+      options.logger.error({ queue, err: error }, 'queue worker error');
+    });
+    worker.on('stalled', (jobId) => {
+      options.logger.warn({ queue, jobId }, `job ${jobId} stalled; moved back to the queue`);
+    });
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  for (const worker of workers) void worker.run();
+
+  return {
+    async close(timeoutMs) {
+      const closing = Promise.all(workers.map((worker) => worker.close()));
+      const finished = await Promise.race([
+        closing.then(() => true),
+        sleep(timeoutMs, false, { ref: false }),
+      ]);
+      if (!finished) await Promise.all(workers.map((worker) => worker.close(true)));
+      await Promise.all(
+        connections.map((connection) =>
+          connection.quit().catch(() => {
+            connection.disconnect();
+          }),
+        ),
+      );
+      return finished;
+    },
+  };
+}

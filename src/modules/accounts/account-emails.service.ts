@@ -1,0 +1,73 @@
+import type { EmailSender } from '#src/email/email-sender.ts';
+import { passwordResetEmail } from '#src/email/password-reset-email.ts';
+import { welcomeEmail } from '#src/email/welcome-email.ts';
+import type { ResetTokensRepository } from './reset-tokens.repository.ts';
+import { hashToken, randomToken } from './secret-tokens.ts';
+import type { UsersRepository } from './users.repository.ts';
+
+export const RESET_TOKEN_LIFETIME_MS = 60 * 60_000;
+
+/**
+ * The port through which accounts asks for an email to be sent later, off the request path.
+ * The container backs it with the job queue; each call names the account only (no secret).
+ */
+export interface AccountEmailJobs {
+  passwordReset(userId: string): Promise<void>;
+  /** Best effort: never rejects (the account exists either way); the adapter logs failures. */
+  welcome(userId: string): Promise<void>;
+}
+
+export interface AccountEmailsDependencies {
+  readonly users: Pick<UsersRepository, 'findById'>;
+  readonly resetTokens: Pick<ResetTokensRepository, 'insert'>;
+  readonly email: EmailSender;
+  /** SITE_URL: the only base for links in emails. */
+  readonly siteUrl: string;
+  readonly now?: () => Date;
+}
+
+/** What an email job did: `skipped` when the account is gone or inactive (not an error). */
+export type EmailOutcome = 'sent' | 'skipped';
+
+/**
+ * Composes and sends the account emails; called by jobs. Each send is safe to repeat: a retried
+ * reset job mints a fresh token (an unsent one simply expires), and a vanished account completes
+ * the job without error.
+ */
+export function createAccountEmailsService(deps: AccountEmailsDependencies) {
+  const now = deps.now ?? (() => new Date());
+  const link = (path: string) => new URL(path, deps.siteUrl).toString();
+
+  return {
+    async sendPasswordReset(userId: string): Promise<EmailOutcome> {
+      const user = await deps.users.findById(userId);
+      if (!user?.isActive) return 'skipped';
+      const token = randomToken();
+      await deps.resetTokens.insert({
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(now().getTime() + RESET_TOKEN_LIFETIME_MS),
+      });
+      await deps.email.send(
+        passwordResetEmail({
+          to: user.email,
+          username: user.username,
+          resetUrl: link(`/accounts/reset/${token}`),
+          validForMinutes: RESET_TOKEN_LIFETIME_MS / 60_000,
+        }),
+      );
+      return 'sent';
+    },
+
+    async sendWelcome(userId: string): Promise<EmailOutcome> {
+      const user = await deps.users.findById(userId);
+      if (!user?.isActive) return 'skipped';
+      await deps.email.send(
+        welcomeEmail({ to: user.email, username: user.username, siteUrl: link('/') }),
+      );
+      return 'sent';
+    },
+  };
+}
+
+export type AccountEmailsService = ReturnType<typeof createAccountEmailsService>;
