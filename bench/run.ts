@@ -9,7 +9,8 @@
  * --env NAME=VALUE (repeatable: an extra setting for Hoplink, e.g. LOG_LEVEL=warn), --method
  * HEAD (the same redirect without a click: isolates the cost of capturing and writing clicks).
  * Env: BENCH_POSTGRES_URL (admin URL; default postgres://postgres@127.0.0.1:5432/test),
- * REDIS_URL (passed through to serve for when Hoplink uses Redis; today it does not).
+ * REDIS_URL (default redis://127.0.0.1:6379: production requires it), EMAIL_URL (default
+ * smtp://127.0.0.1:2525: required in production, never used on the redirect path).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -139,10 +140,9 @@ function productionEnv(databaseUrl: string): Record<string, string> {
     SERVER_PORT: '0',
     WEB_CONCURRENCY: '1',
   };
-  // The hooks for the queue issue: REDIS_URL (and EMAIL_URL, which a production queue may
-  // require) pass through as given; the redirect path sends no mail.
-  if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
-  if (process.env.EMAIL_URL) env.EMAIL_URL = process.env.EMAIL_URL;
+  // Production requires both; the redirect path sends no mail, so any SMTP address will do.
+  env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  env.EMAIL_URL = process.env.EMAIL_URL ?? 'smtp://127.0.0.1:2525';
   return { ...env, ...extraEnv };
 }
 
@@ -485,9 +485,7 @@ async function main(): Promise<void> {
       met: hoplink.peakRssMb <= GOALS.rssMb,
     },
   };
-  const redis = process.env.REDIS_URL
-    ? 'REDIS_URL passed to serve (used only if this build reads it)'
-    : 'PostgreSQL only: Hoplink does not use Redis yet (set REDIS_URL to pass it through)';
+  const redis = `PostgreSQL and Redis (${process.env.REDIS_URL ? 'REDIS_URL' : 'redis://127.0.0.1:6379'}); clicks are still written by the web process`;
   const machine = {
     cpus: availableParallelism(),
     model: cpus()[0]?.model ?? 'unknown',

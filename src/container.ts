@@ -5,9 +5,18 @@ import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
 import { createConsoleSender } from '#src/email/console-sender.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
+import { createSmtpSender } from '#src/email/smtp-sender.ts';
+import { createBullmqQueue } from '#src/jobs/bullmq-queue.ts';
+import { createEagerQueue } from '#src/jobs/eager-queue.ts';
+import { createJobHandlers } from '#src/jobs/handlers/index.ts';
+import { createMemoryQueue } from '#src/jobs/memory-queue.ts';
+import type { Dispatch, JobQueue } from '#src/jobs/queue.ts';
+import { createJobDispatcher } from '#src/jobs/worker-runner.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import {
+  createAccountEmails,
   createAccountServices,
+  type AccountEmailJobs,
   type ApiTokensService,
   type PasswordResetService,
   type SessionsService,
@@ -45,8 +54,12 @@ export interface Container {
   /** Clicks from the redirect, written in batches; flushed on close. */
   readonly clickSink: BatchingClickSink;
   readonly stats: StatsService;
-  /** Outgoing mail: the console in development, an in-memory outbox under NODE_ENV=test. */
+  /** Outgoing mail: SMTP with EMAIL_URL, else an in-memory outbox under NODE_ENV=test, else the console. */
   readonly emailSender: EmailSender;
+  /** Where jobs are enqueued (QUEUE_MODE picks the adapter). */
+  readonly jobs: JobQueue;
+  /** Runs one job through its handler; `hoplink worker` feeds it from Redis. */
+  readonly dispatchJob: Dispatch;
   readonly users: UsersService;
   readonly sessions: SessionsService;
   readonly passwordReset: PasswordResetService;
@@ -76,7 +89,38 @@ export function describeRuntime(settings: Settings): { database: string; queue: 
     target.kind === 'postgres'
       ? `postgres ${new URL(target.url).host}`
       : `embedded ${target.dataDir ?? '(in memory)'}`;
-  return { database, queue: 'none' };
+  return { database, queue: settings.queueMode };
+}
+
+/**
+ * The mail transport: SMTP when EMAIL_URL is set, else an in-memory outbox under NODE_ENV=test,
+ * else the console. `description` names it without credentials.
+ */
+export function createEmailSender(
+  settings: Settings,
+  logger: Logger,
+): { sender: EmailSender; description: string; close: () => void } {
+  const envelope = { from: settings.defaultFromEmail, subjectPrefix: settings.emailSubjectPrefix };
+  if (settings.emailUrl) {
+    const url = new URL(settings.emailUrl.reveal());
+    const smtp = createSmtpSender(url.toString(), envelope);
+    return {
+      sender: smtp,
+      description: `${url.protocol.slice(0, -1)} ${url.host}`,
+      close: () => {
+        smtp.close();
+      },
+    };
+  }
+  const sender =
+    settings.profile === 'test'
+      ? new MemoryOutbox(envelope)
+      : createConsoleSender(logger, envelope);
+  return {
+    sender,
+    description: settings.profile === 'test' ? 'in-memory outbox' : 'console (the log)',
+    close: () => undefined,
+  };
 }
 
 /** Thrown when the process must not start; the message tells the operator what to do. */
@@ -141,22 +185,42 @@ export async function createContainer(
   const clickSink = createBatchingClickSink({ write: clickWriter.write, logger });
   const stats = createStatsService({ links, repository: createStatsRepository(database.db) });
 
-  const envelope = { from: settings.defaultFromEmail, subjectPrefix: settings.emailSubjectPrefix };
-  const emailSender: EmailSender =
-    settings.profile === 'test'
-      ? new MemoryOutbox(envelope)
-      : createConsoleSender(logger, envelope);
-  const accounts = createAccountServices({
+  const { sender: emailSender, close: closeEmail } = createEmailSender(settings, logger);
+  const accountEmails = createAccountEmails({
     db: database.db,
     email: emailSender,
-    logger,
     siteUrl: settings.siteUrl,
+  });
+  // Fails the start when a registered job has no handler.
+  const dispatchJob = createJobDispatcher(createJobHandlers({ accountEmails }));
+  const jobs: JobQueue =
+    settings.queueMode === 'redis' && settings.redisUrl
+      ? createBullmqQueue({
+          url: settings.redisUrl.reveal(),
+          prefix: settings.queuePrefix,
+          logger,
+        })
+      : settings.queueMode === 'eager'
+        ? createEagerQueue(dispatchJob)
+        : createMemoryQueue({ dispatch: dispatchJob, logger });
+  const emailJobs: AccountEmailJobs = {
+    passwordReset: (userId) => jobs.enqueue('send-password-reset-email', { userId }),
+    welcome: (userId) =>
+      jobs.enqueue('send-welcome-email', { userId }).catch((error: unknown) => {
+        logger.error({ err: error }, 'welcome email could not be queued');
+      }),
+  };
+  const accounts = createAccountServices({
+    db: database.db,
+    emailJobs,
+    logger,
     passwordMinLength: settings.passwordMinLength,
     sessionIdleMs: settings.sessionCookieAge,
     sessionMaxAgeMs: settings.sessionMaxAge,
   });
 
   const probes: Record<string, () => Promise<void>> = { database: () => database.ping() };
+  if (jobs.mode === 'redis') probes.redis = () => jobs.ping();
   let closed = false;
   return {
     settings,
@@ -167,6 +231,8 @@ export async function createContainer(
     clickSink,
     stats,
     emailSender,
+    jobs,
+    dispatchJob,
     ...accounts,
     readiness: async () => {
       const entries = await Promise.all(
@@ -190,6 +256,9 @@ export async function createContainer(
       closed = true;
       // Buffered clicks need the database: write them before it closes.
       await clickSink.close();
+      // In-flight jobs (memory mode) may still need the database and the mail transport.
+      await jobs.close();
+      closeEmail();
       if (ownsDatabase) await database.close();
     },
   };

@@ -12,6 +12,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'validate the configuration (--deploy for the production audit)',
     load: () => import('#src/cli/check.ts'),
   },
+  worker: {
+    summary: 'process background jobs from Redis (--queues email,clicks,default, --concurrency N)',
+    load: () => import('#src/cli/worker.ts'),
+  },
+  'send-test-email': {
+    summary: 'send-test-email <to> sends one email through the configured transport',
+    load: () => import('#src/cli/send-test-email.ts'),
+  },
   migrate: {
     summary: 'apply pending database migrations; --check exits 1 when any is pending',
     load: () => import('#src/cli/migrate.ts'),

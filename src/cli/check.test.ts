@@ -71,6 +71,9 @@ const GOOD: Env = {
   CSRF_COOKIE_SECURE: 'true',
   // Nothing listens on port 1: the audit notes the database is unreachable (info) and goes on.
   DATABASE_URL: 'postgres://hoplink@127.0.0.1:1/hoplink',
+  // Never contacted by the audit.
+  REDIS_URL: 'redis://127.0.0.1:1',
+  EMAIL_URL: 'smtp://127.0.0.1:1',
 };
 
 describe('hoplink check --deploy', { concurrency: 4 }, () => {
@@ -127,6 +130,8 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
         SERVER_TLS_CERT: tls.cert,
         SERVER_TLS_KEY: tls.key,
         DATABASE_URL: GOOD.DATABASE_URL,
+        REDIS_URL: GOOD.REDIS_URL,
+        EMAIL_URL: GOOD.EMAIL_URL,
       },
       '--fail-level',
       'warning',
@@ -303,6 +308,8 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
         ALLOWED_HOSTS: 'hop.example.com',
         SITE_URL: 'https://hop.example.com',
         DATABASE_URL: GOOD.DATABASE_URL,
+        REDIS_URL: GOOD.REDIS_URL,
+        EMAIL_URL: GOOD.EMAIL_URL,
       },
       cwd,
     );
@@ -358,9 +365,16 @@ describe('.env.production.example', () => {
     writeFileSync(keyFile, `${SECRET_KEY}\n`, { mode: 0o600 });
     const databaseUrlFile = join(dir, 'hoplink_database_url');
     writeFileSync(databaseUrlFile, `${GOOD.DATABASE_URL ?? ''}\n`, { mode: 0o600 });
+    const serviceFiles = Object.fromEntries(
+      (['REDIS_URL', 'EMAIL_URL'] as const).map((name) => {
+        const file = join(dir, name.toLowerCase());
+        writeFileSync(file, `${GOOD[name] ?? ''}\n`, { mode: 0o600 });
+        return [`${name}_FILE`, file];
+      }),
+    );
     const run = await check(
       gate,
-      { SECRET_KEY_FILE: keyFile, DATABASE_URL_FILE: databaseUrlFile },
+      { SECRET_KEY_FILE: keyFile, DATABASE_URL_FILE: databaseUrlFile, ...serviceFiles },
       ROOT,
     );
     assert.equal(run.code, 0, show(run));

@@ -72,6 +72,9 @@ describe(
       ALLOWED_HOSTS: 'hop.example.com',
       SITE_URL: 'https://hop.example.com',
       DATABASE_URL: url.toString(),
+      // Required in production; neither command contacts them.
+      REDIS_URL: 'redis://127.0.0.1:1',
+      EMAIL_URL: 'smtp://127.0.0.1:1',
       LOG_FORMAT: 'json',
     };
     const admin = async (sql: string) => {

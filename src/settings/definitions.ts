@@ -104,6 +104,24 @@ const postgresUrl = (): Parser<Secret> =>
     return new Secret(value);
   });
 
+/** A URL with one of the given schemes and a host, kept as a Secret (it may hold a password). */
+const serviceUrl = (schemes: readonly string[], example: string): Parser<Secret> =>
+  z.string().transform((raw, ctx) => {
+    const value = raw.trim();
+    let valid: boolean;
+    try {
+      const url = new URL(value);
+      valid = schemes.includes(url.protocol) && url.hostname !== '';
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      ctx.addIssue({ code: 'custom', message: `must be a URL such as ${example}` });
+      return z.NEVER;
+    }
+    return new Secret(value);
+  });
+
 const byProfile =
   (development: string | undefined, production: string | undefined, test = development) =>
   ({ profile }: DefaultContext) =>
@@ -392,6 +410,47 @@ export const definitions = {
     doc: 'JSON API requests allowed per minute per token (per IP without one); counted per process.',
     parse: int(1, 1_000_000),
     default: '600',
+  }),
+  redisUrl: maybe({
+    env: 'REDIS_URL',
+    doc: 'Redis for the job queue (redis://[:password@]host:6379[/db], rediss:// for TLS); unset means an in-process queue.',
+    parse: serviceUrl(['redis:', 'rediss:'], 'redis://:password@redis:6379/0'),
+    secret: true,
+    requiredInProduction: true,
+    defaultDoc: {
+      development: 'unset: in-process queue (jobs are lost on restart)',
+      production: 'required',
+    },
+  }),
+  queueMode: maybe({
+    env: 'QUEUE_MODE',
+    doc: 'How jobs run: redis (BullMQ, a `hoplink worker` runs them), memory (inside the web process), eager (inline, tests).',
+    parse: oneOf(['redis', 'memory', 'eager']),
+    defaultDoc: {
+      development:
+        'derived: eager under NODE_ENV=test, redis when REDIS_URL is set, memory otherwise',
+      production: 'redis',
+    },
+  }),
+  queuePrefix: setting({
+    env: 'QUEUE_PREFIX',
+    doc: 'Prefix of the Redis keys of the job queues (to share one Redis between deployments).',
+    parse: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -'),
+    default: 'hoplink',
+  }),
+  emailUrl: maybe({
+    env: 'EMAIL_URL',
+    doc: 'SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465.',
+    parse: serviceUrl(['smtp:', 'smtps:'], 'smtp://user:password@mail.example.com:587'),
+    secret: true,
+    requiredInProduction: true,
+    defaultDoc: {
+      development: 'unset: emails are written to the log (an in-memory outbox under NODE_ENV=test)',
+      production: 'required',
+    },
   }),
   defaultFromEmail: setting({
     env: 'DEFAULT_FROM_EMAIL',

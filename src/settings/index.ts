@@ -20,6 +20,7 @@ export {
   secretKeyWeakness,
   type LoadedSettings,
   type LoadSettingsOptions,
+  type QueueMode,
   type Settings,
 } from './load-settings.ts';
 export { describeEffectiveSettings, envExample, settingsReference } from './reference.ts';

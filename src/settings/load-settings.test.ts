@@ -38,6 +38,8 @@ const production = (): Env => ({
   ALLOWED_HOSTS: 'hop.example.com',
   SITE_URL: 'https://hop.example.com',
   DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
+  REDIS_URL: 'redis://:redis-password@redis.internal:6379/0',
+  EMAIL_URL: 'smtp://hoplink:mail-password@mail.internal:587',
 });
 
 /** A fresh, empty working directory (so no stray .env is read), removed after the test. */
@@ -429,6 +431,8 @@ describe('secrets', () => {
       SERVER_TLS_CERT: tls.cert,
       SERVER_TLS_KEY: tls.key,
       DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
+      REDIS_URL: 'redis://redis.internal:6379',
+      EMAIL_URL: 'smtp://mail.internal:587',
     });
     assert.equal(loaded.settings.secretKey.reveal(), secrets.weak);
     assert.deepEqual(

@@ -18,8 +18,13 @@ import {
 import type { Finding, Level } from './findings.ts';
 import { evaluateTls, type TlsMaterial } from './tls.ts';
 
-export interface Settings extends Omit<ParsedValues, 'secretKey'> {
+/** How jobs run; see QUEUE_MODE. */
+export type QueueMode = 'redis' | 'memory' | 'eager';
+
+export interface Settings extends Omit<ParsedValues, 'secretKey' | 'queueMode'> {
   readonly secretKey: Secret;
+  /** QUEUE_MODE, or derived: eager under test, redis with REDIS_URL, memory otherwise. */
+  readonly queueMode: QueueMode;
   /** Same as nodeEnv; the name the rest of the code reads. */
   readonly profile: Profile;
   /** Present only when a readable, matching certificate and key were configured. */
@@ -212,8 +217,34 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       hint: 'Set DATABASE_URL to a PostgreSQL server to run several workers, or WEB_CONCURRENCY=1.',
     });
   }
+  const queueMode: QueueMode =
+    parsed.queueMode ??
+    (profile === 'production' || parsed.redisUrl !== undefined
+      ? 'redis'
+      : profile === 'test'
+        ? 'eager'
+        : 'memory');
+  if (queueMode === 'redis' && parsed.redisUrl === undefined && profile !== 'production') {
+    report({
+      id: 'hoplink.E016',
+      level: 'error',
+      setting: 'QUEUE_MODE',
+      message: 'is redis, but REDIS_URL is not set.',
+      hint: 'Set REDIS_URL, or unset QUEUE_MODE to run jobs in this process.',
+    });
+  }
+  if (queueMode !== 'redis' && profile === 'production') {
+    report({
+      id: 'hoplink.E016',
+      level: 'error',
+      setting: 'QUEUE_MODE',
+      message: `is ${queueMode} in production: jobs would be lost on every restart.`,
+      hint: 'Unset QUEUE_MODE (production uses redis) and set REDIS_URL.',
+    });
+  }
   const settings = deepFreeze({
     ...parsed,
+    queueMode,
     secretKey: secretKey ?? new Secret(''),
     profile,
     tls: tlsResult.tls,

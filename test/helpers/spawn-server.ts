@@ -39,6 +39,11 @@ export function productionEnv(databaseUrl: string): Record<string, string> {
     ALLOWED_HOSTS: 'localhost,127.0.0.1',
     SITE_URL: 'https://hop.example.com',
     DATABASE_URL: databaseUrl,
+    // Redis as CI runs it; the SMTP server is never contacted by these tests.
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // Jobs these servers enqueue (welcome emails) stay apart from any real deployment's keys.
+    QUEUE_PREFIX: 'hoplink-test-serve',
+    EMAIL_URL: 'smtp://127.0.0.1:2525',
     LOG_LEVEL: 'info',
     STATIC_ROOT: builtAssets().outDir,
   };

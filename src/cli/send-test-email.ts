@@ -1,0 +1,46 @@
+import { createEmailSender } from '#src/container.ts';
+import { createLogger } from '#src/lib/logger.ts';
+import {
+  DOTENV_OPTION,
+  dotenvOption,
+  loadSettingsOrReport,
+  parseCommandLine,
+  UsageError,
+  withUsage,
+} from './common.ts';
+
+/**
+ * `hoplink send-test-email <to> [--dotenv F]`: sends one email right away (not through the
+ * queue) with the configured transport and says whether the server took it.
+ */
+export function run(argv: string[]): Promise<number> {
+  return withUsage(async () => {
+    const { values, positionals } = parseCommandLine(argv, { ...DOTENV_OPTION }, true);
+    const [to, ...extra] = positionals;
+    if (!to || extra.length > 0 || !/^[^\s@]+@[^\s@]+$/.test(to)) {
+      throw new UsageError('send-test-email: expected one email address, e.g. you@example.com');
+    }
+    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    if (!loaded) return 1;
+    const { settings } = loaded;
+    const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
+    const email = createEmailSender(settings, logger);
+    try {
+      await email.sender.send({
+        to,
+        subject: 'Test email',
+        text: `This is a test email from Hoplink at ${settings.siteUrl}.\nIf you can read it, email works.\n`,
+        html: '<!doctype html><p>This is a test email from Hoplink. If you can read it, email works.</p>',
+      });
+      process.stdout.write(`sent a test email to ${to} through ${email.description}\n`);
+      return 0;
+    } catch (error) {
+      process.stderr.write(
+        `could not send to ${to} through ${email.description}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 1;
+    } finally {
+      email.close();
+    }
+  });
+}
