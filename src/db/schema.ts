@@ -2,11 +2,16 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
+  date,
   index,
+  integer,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -146,4 +151,67 @@ export const clicks = pgTable(
     uniqueIndex('clicks_event_id_key').on(table.eventId),
     index('clicks_link_time_idx').on(table.linkId, table.clickedAt),
   ],
+);
+
+/*
+ * Daily rollups of `clicks`, so a link's stats read a few rows per day instead of every click.
+ * Drizzle does not model triggers: the statement trigger `clicks_roll_up` (migration
+ * 0002_click_rollups_trigger) keeps these tables in step with each insert into `clicks`, in the
+ * same statement, counting only rows actually inserted. Days are UTC days.
+ */
+
+/** One link's clicks on one UTC day: humans, bots, and human visitors (distinct hashes). */
+export const clickDaily = pgTable(
+  'click_daily',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    clicks: integer('clicks').notNull().default(0),
+    bots: integer('bots').notNull().default(0),
+    visitors: integer('visitors').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.linkId, table.day] })],
+);
+
+/** Human clicks per value of one click attribute, per link and UTC day; null is a value too. */
+export const clickDailyValues = pgTable(
+  'click_daily_values',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    /** The `clicks` column counted: referrer_host, browser, os or device. */
+    dimension: text('dimension').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    value: text('value'),
+    clicks: integer('clicks').notNull().default(0),
+  },
+  (table) => [
+    // NULLS NOT DISTINCT (PostgreSQL 15+): "no referrer" is one row per day, and upserts find it.
+    unique('click_daily_values_key')
+      .on(table.linkId, table.dimension, table.day, table.value)
+      .nullsNotDistinct(),
+    check(
+      'click_daily_values_dimension_check',
+      sql`${table.dimension} in ('referrer_host', 'browser', 'os', 'device')`,
+    ),
+  ],
+);
+
+/**
+ * The human visitor hashes seen per link and UTC day: a click whose hash is new here adds a
+ * visitor to `click_daily`. Hashes are salted per day, so per-day sums are exact over any window.
+ */
+export const clickDailyVisitors = pgTable(
+  'click_daily_visitors',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    visitorHash: text('visitor_hash').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.linkId, table.day, table.visitorHash] })],
 );

@@ -195,4 +195,41 @@ await describeEachDatabase('password reset service', (backend) => {
     await service.requestReset({ email: user.email, ip: '192.0.2.1' });
     assert.match(logs.text, /password reset email could not be sent/);
   });
+
+  test('purgeExpired deletes tokens past their hour, used or not, and keeps the rest', async () => {
+    const service = makeService();
+    const start = clock;
+    const db = database.handle.db;
+    const tokenRow = async (token: string) =>
+      (
+        await db
+          .select()
+          .from(passwordResetTokens)
+          .where(eq(passwordResetTokens.tokenHash, hashToken(token)))
+      )[0];
+
+    clock = new Date(start.getTime() - RESET_TOKEN_LIFETIME_MS - 1);
+    const expired = await requestToken(service, (await createUser(db)).email);
+    clock = new Date(start.getTime() - 30 * 60_000);
+    const used = await requestToken(service, (await createUser(db)).email);
+    await service.completeReset({ token: used, newPassword: NEW_PASSWORD });
+    clock = start;
+    const live = await requestToken(service, (await createUser(db)).email);
+
+    const countRows = async () =>
+      (await db.select({ id: passwordResetTokens.id }).from(passwordResetTokens)).length;
+    const before = await countRows();
+    const purged = await service.purgeExpired(start);
+    assert.ok(purged >= 1, `at least the expired token, got ${purged}`);
+    assert.equal(before - (await countRows()), purged, 'the count is the rows deleted');
+    assert.equal(await tokenRow(expired), undefined);
+    assert.ok((await tokenRow(used))?.usedAt, 'a used token stays until its hour is over');
+    assert.equal(await service.isUsable(live), true);
+    assert.equal(await service.purgeExpired(start), 0, 'a second run deletes nothing more');
+
+    // Half an hour on, the used token's hour is over; the live one has half an hour left.
+    assert.ok((await service.purgeExpired(new Date(start.getTime() + 30 * 60_000))) >= 1);
+    assert.equal(await tokenRow(used), undefined);
+    assert.equal(await service.isUsable(live), true);
+  });
 });

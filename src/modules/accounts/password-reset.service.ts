@@ -61,6 +61,14 @@ export function createPasswordResetService(deps: PasswordResetDependencies) {
     },
 
     /**
+     * Deletes the reset tokens whose hour is over at `at` (used or not), for the scheduled purge;
+     * returns how many went. A token still within its hour stays.
+     */
+    purgeExpired(at: Date = now()): Promise<number> {
+      return deps.resetTokens.deleteExpired(at);
+    },
+
+    /**
      * Sets a new password through a link: the token is spent (once, even under concurrent
      * submissions), the password replaced, and every session of the account ended.
      */

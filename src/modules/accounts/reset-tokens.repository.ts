@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte } from 'drizzle-orm';
 import type { Database, Transaction } from '#src/db/client.ts';
 import { passwordResetTokens, users } from '#src/db/schema.ts';
 
@@ -55,6 +55,18 @@ export function createResetTokensRepository(db: Database) {
         )
         .returning();
       return row ?? null;
+    },
+
+    /**
+     * Deletes the tokens whose life is over at `now`, used or not (a used one is kept until then
+     * like any other, then it is just as dead). Returns how many went.
+     */
+    async deleteExpired(now: Date, tx?: Transaction): Promise<number> {
+      const rows = await (tx ?? db)
+        .delete(passwordResetTokens)
+        .where(lte(passwordResetTokens.expiresAt, now))
+        .returning({ id: passwordResetTokens.id });
+      return rows.length;
     },
 
     /** Voids a user's outstanding links (their password changed, so they are moot). */

@@ -1,4 +1,4 @@
-import { and, eq, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, lte, ne, or, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '#src/db/client.ts';
 import { sessions, users } from '#src/db/schema.ts';
 
@@ -68,6 +68,29 @@ export function createSessionsRepository(db: Database) {
       await (tx ?? db)
         .delete(sessions)
         .where(and(eq(sessions.userId, userId), lte(sessions.expiresAt, now)));
+    },
+
+    /**
+     * Deletes every session dead at `now`: past its stored expiry, or idle or open for longer than
+     * the current limits allow (they may have been shortened since it was last touched). Returns
+     * how many went.
+     */
+    async deleteExpired(
+      now: Date,
+      limits: { idleMs: number; maxAgeMs: number },
+      tx?: Transaction,
+    ): Promise<number> {
+      const rows = await (tx ?? db)
+        .delete(sessions)
+        .where(
+          or(
+            lte(sessions.expiresAt, now),
+            lte(sessions.lastSeenAt, new Date(now.getTime() - limits.idleMs)),
+            lte(sessions.createdAt, new Date(now.getTime() - limits.maxAgeMs)),
+          ),
+        )
+        .returning({ id: sessions.id });
+      return rows.length;
     },
 
     async countForUser(userId: string, tx?: Transaction): Promise<number> {

@@ -138,4 +138,57 @@ await describeEachDatabase('sessions service', (backend) => {
     assert.equal(await service.revokeAll(user.id), 1);
     assert.equal(await service.resolve(third.token), null);
   });
+
+  test('purgeExpired deletes the sessions resolve would refuse and keeps live ones', async () => {
+    const at = new Date();
+    clock = at;
+    const open = async (times: { createdAt: number; lastSeenAt: number; expiresAt: number }) => {
+      // A user each: start() clears its user's expired sessions, which would hide the purge's.
+      const user = await createUser(database.handle.db);
+      const { token, session } = await service.start(user.id, { csrfSecret: 's' });
+      await database.handle.db
+        .update(sessions)
+        .set({
+          createdAt: new Date(times.createdAt),
+          lastSeenAt: new Date(times.lastSeenAt),
+          expiresAt: new Date(times.expiresAt),
+        })
+        .where(eq(sessions.id, session.id));
+      return { token, id: session.id, userId: user.id };
+    };
+    const now = at.getTime();
+    const live = await open({ createdAt: now, lastSeenAt: now, expiresAt: now + 14 * DAY });
+    // One millisecond inside both limits: still live.
+    const nearlyIdle = await open({
+      createdAt: now - 90 * DAY + 1,
+      lastSeenAt: now - 14 * DAY + 1,
+      expiresAt: now + 1,
+    });
+    const pastExpiry = await open({ createdAt: now - DAY, lastSeenAt: now - DAY, expiresAt: now });
+    // expires_at alone would keep these two: the idle and absolute limits decide.
+    const idle = await open({
+      createdAt: now - 20 * DAY,
+      lastSeenAt: now - 14 * DAY,
+      expiresAt: now + DAY,
+    });
+    const tooOld = await open({
+      createdAt: now - 90 * DAY,
+      lastSeenAt: now - MINUTE,
+      expiresAt: now + DAY,
+    });
+
+    const countRows = async () =>
+      (await database.handle.db.select({ id: sessions.id }).from(sessions)).length;
+    const before = await countRows();
+    const purged = await service.purgeExpired(at);
+    assert.ok(purged >= 3, `at least the three dead sessions, got ${purged}`);
+    assert.equal(before - (await countRows()), purged, 'the count is the rows deleted');
+    for (const dead of [pastExpiry, idle, tooOld]) {
+      assert.equal(await rowOf(dead.id), undefined);
+    }
+    assert.equal(await service.purgeExpired(at), 0, 'a second run deletes nothing more');
+    for (const survivor of [live, nearlyIdle]) {
+      assert.equal((await service.resolve(survivor.token))?.user.id, survivor.userId);
+    }
+  });
 });

@@ -100,6 +100,14 @@ export function createSessionsService(deps: SessionsServiceDependencies) {
       await deps.sessions.delete(sessionId);
     },
 
+    /**
+     * Deletes the sessions `resolve` would refuse (idle or absolute expiry passed at `at`), for
+     * the scheduled purge; returns how many went. Live sessions are untouched.
+     */
+    purgeExpired(at: Date = now()): Promise<number> {
+      return deps.sessions.deleteExpired(at, { idleMs: deps.idleMs, maxAgeMs: deps.maxAgeMs });
+    },
+
     /** Logs a user out everywhere, or everywhere but the session that asked. */
     revokeAll(userId: string, options: { exceptSessionId?: string | null } = {}): Promise<number> {
       return deps.sessions.deleteForUser(userId, { exceptId: options.exceptSessionId ?? null });

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, not, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Database, Transaction } from '#src/db/client.ts';
-import { clicks, links } from '#src/db/schema.ts';
+import { clickDaily, clickDailyValues, clicks, links } from '#src/db/schema.ts';
 
 /** The click attributes a top list may group by. */
 export type ClickDimension = 'referrerHost' | 'browser' | 'os' | 'device';
@@ -20,28 +20,45 @@ export interface RecentClick {
   readonly isBot: boolean;
 }
 
-const countAll = sql<number>`count(*)`.mapWith(Number);
+/** The `click_daily_values.dimension` each attribute is counted under. */
+const DIMENSION_NAMES = {
+  referrerHost: 'referrer_host',
+  browser: 'browser',
+  os: 'os',
+  device: 'device',
+} as const satisfies Record<ClickDimension, string>;
 
-/** Queries over one link's clicks since a moment; the caller has checked ownership. */
+const sumOf = (column: SQLWrapper) => sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
+
+/** The UTC day (`YYYY-MM-DD`) a window starting at `since` begins with. */
+const dayOf = (since: Date) => since.toISOString().slice(0, 10);
+
+/**
+ * Queries over one link's clicks since a moment; the caller has checked ownership. Counts come
+ * from the daily rollups, so they cover whole UTC days: `since` is taken as its day's midnight
+ * (the stats service only asks from midnight).
+ */
 export function createStatsRepository(db: Database) {
   const inWindow = (linkId: string, since: Date) =>
     and(eq(clicks.linkId, linkId), gte(clicks.clickedAt, since));
-  const humans = (linkId: string, since: Date) => and(inWindow(linkId, since), not(clicks.isBot));
+  const daysFrom = (linkId: string, since: Date) =>
+    and(eq(clickDaily.linkId, linkId), gte(clickDaily.day, dayOf(since)));
+  const humanClicks = sumOf(clickDaily.clicks);
 
   return {
-    /** Clicks and unique visitors exclude bots; bots are counted on their own. */
+    /**
+     * Clicks and unique visitors exclude bots; bots are counted on their own. Visitors are
+     * summed per day: hashes are salted daily, so that is also their distinct count overall.
+     */
     async totals(linkId: string, since: Date, tx?: Transaction): Promise<ClickTotals> {
       const [row] = await (tx ?? db)
         .select({
-          clicks: sql<number>`count(*) filter (where not ${clicks.isBot})`.mapWith(Number),
-          uniqueVisitors:
-            sql<number>`count(distinct ${clicks.visitorHash}) filter (where not ${clicks.isBot})`.mapWith(
-              Number,
-            ),
-          bots: sql<number>`count(*) filter (where ${clicks.isBot})`.mapWith(Number),
+          clicks: humanClicks,
+          uniqueVisitors: sumOf(clickDaily.visitors),
+          bots: sumOf(clickDaily.bots),
         })
-        .from(clicks)
-        .where(inWindow(linkId, since));
+        .from(clickDaily)
+        .where(daysFrom(linkId, since));
       return row ?? { clicks: 0, uniqueVisitors: 0, bots: 0 };
     },
 
@@ -51,13 +68,14 @@ export function createStatsRepository(db: Database) {
       since: Date,
       tx?: Transaction,
     ): Promise<{ date: string; clicks: number }[]> {
-      const day = sql<string>`to_char(${clicks.clickedAt} at time zone 'UTC', 'YYYY-MM-DD')`;
       return (tx ?? db)
-        .select({ date: day, clicks: countAll })
-        .from(clicks)
-        .where(humans(linkId, since))
-        .groupBy(day)
-        .orderBy(day);
+        .select({
+          date: sql<string>`to_char(${clickDaily.day}, 'YYYY-MM-DD')`,
+          clicks: clickDaily.clicks,
+        })
+        .from(clickDaily)
+        .where(and(daysFrom(linkId, since), gt(clickDaily.clicks, 0)))
+        .orderBy(clickDaily.day);
     },
 
     /** The most frequent values of one attribute among human clicks; null groups "none". */
@@ -68,13 +86,19 @@ export function createStatsRepository(db: Database) {
       limit: number,
       tx?: Transaction,
     ): Promise<{ value: string | null; clicks: number }[]> {
-      const column = clicks[dimension];
+      const total = sumOf(clickDailyValues.clicks);
       return (tx ?? db)
-        .select({ value: column, clicks: countAll })
-        .from(clicks)
-        .where(humans(linkId, since))
-        .groupBy(column)
-        .orderBy(desc(countAll), sql`${column} asc nulls last`)
+        .select({ value: clickDailyValues.value, clicks: total })
+        .from(clickDailyValues)
+        .where(
+          and(
+            eq(clickDailyValues.linkId, linkId),
+            eq(clickDailyValues.dimension, DIMENSION_NAMES[dimension]),
+            gte(clickDailyValues.day, dayOf(since)),
+          ),
+        )
+        .groupBy(clickDailyValues.value)
+        .orderBy(desc(total), sql`${clickDailyValues.value} asc nulls last`)
         .limit(limit);
     },
 
@@ -111,13 +135,12 @@ export function createStatsRepository(db: Database) {
     ): Promise<{ linkId: string; clicks: number }[]> {
       if (linkIds.length === 0) return [];
       return (tx ?? db)
-        .select({ linkId: clicks.linkId, clicks: countAll })
-        .from(clicks)
-        .innerJoin(links, eq(links.id, clicks.linkId))
-        .where(
-          and(eq(links.ownerId, ownerId), inArray(clicks.linkId, [...linkIds]), not(clicks.isBot)),
-        )
-        .groupBy(clicks.linkId);
+        .select({ linkId: clickDaily.linkId, clicks: humanClicks })
+        .from(clickDaily)
+        .innerJoin(links, eq(links.id, clickDaily.linkId))
+        .where(and(eq(links.ownerId, ownerId), inArray(clickDaily.linkId, [...linkIds])))
+        .groupBy(clickDaily.linkId)
+        .having(gt(humanClicks, 0));
     },
   };
 }

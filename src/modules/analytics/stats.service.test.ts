@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { and, desc, eq, gte, not, sql } from 'drizzle-orm';
+import type { Database } from '#src/db/client.ts';
+import { clicks } from '#src/db/schema.ts';
 import { AppError } from '#src/lib/errors.ts';
 import { Secret } from '#src/lib/secret.ts';
 import { createLinksRepository, createLinksService, type Link } from '#src/modules/links/index.ts';
@@ -19,6 +22,57 @@ const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+const CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const CURL = 'curl/8.5.0';
+
+/**
+ * The stats straight from the `clicks` table, as they were computed before the daily rollups
+ * (count(distinct) of visitor hashes over the window: hashes differ across days, so it agrees
+ * with a per-day count).
+ */
+async function rawStats(db: Database, linkId: string, since: Date) {
+  const inWindow = and(eq(clicks.linkId, linkId), gte(clicks.clickedAt, since));
+  const humans = and(inWindow, not(clicks.isBot));
+  const count = sql<number>`count(*)`.mapWith(Number);
+  const [totals] = await db
+    .select({
+      clicks: sql<number>`count(*) filter (where not ${clicks.isBot})`.mapWith(Number),
+      uniqueVisitors:
+        sql<number>`count(distinct ${clicks.visitorHash}) filter (where not ${clicks.isBot})`.mapWith(
+          Number,
+        ),
+      bots: sql<number>`count(*) filter (where ${clicks.isBot})`.mapWith(Number),
+    })
+    .from(clicks)
+    .where(inWindow);
+  const day = sql<string>`to_char(${clicks.clickedAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+  const daily = await db
+    .select({ date: day, clicks: count })
+    .from(clicks)
+    .where(humans)
+    .groupBy(day)
+    .orderBy(day);
+  const top = (dimension: 'referrerHost' | 'browser' | 'os' | 'device') => {
+    const column = clicks[dimension];
+    return db
+      .select({ value: column, clicks: count })
+      .from(clicks)
+      .where(humans)
+      .groupBy(column)
+      .orderBy(desc(count), sql`${column} asc nulls last`)
+      .limit(10);
+  };
+  return {
+    ...totals,
+    daily,
+    referrers: await top('referrerHost'),
+    browsers: await top('browser'),
+    os: await top('os'),
+    devices: await top('device'),
+  };
+}
 
 function isErrorCode(code: string) {
   return (error: unknown) => error instanceof AppError && error.code === code;
@@ -218,5 +272,58 @@ await describeEachDatabase('link stats', (backend) => {
     const stranger = await createUser(database.handle.db);
     assert.deepEqual([...(await stats.clickCounts(stranger.id, [link.id]))], [[link.id, 0]]);
     assert.equal((await stats.clickCounts(owner.id, [])).size, 0);
+  });
+
+  test('every number equals the answer from the raw clicks, for any window', async () => {
+    const mixed = await links.create(owner.id, { url: 'https://example.com/mixed' });
+    const agents = [FIREFOX, IPHONE, CHROME, GOOGLEBOT, CURL, null, FIREFOX, IPHONE];
+    const batch = Array.from({ length: 900 }, (_, i) => ({
+      eventId: randomUUID(),
+      linkId: mixed.id,
+      // 40 days back from "today" (2030-03-10) and one click tomorrow, at varied hours.
+      clickedAt: Date.parse('2030-03-11T06:00:00Z') - (i % 41) * 86_400_000 - (i % 23) * 3_600_000,
+      userAgent: agents[i % agents.length] ?? null,
+      // Few addresses: the same visitor comes back within a day and on other days.
+      ip: `198.51.100.${i % 13}`,
+      referrer:
+        i % 4 === 0
+          ? null
+          : i % 9 === 0
+            ? 'ftp://files.example/'
+            : `https://site${i % 14}.example/p`,
+    }));
+    const writer = createClickWriter({
+      repository: createClicksRepository(database.handle.db),
+      ipMode: 'anonymize',
+      secretKey: new Secret('s'.repeat(50)),
+    });
+    // Delivered in overlapping batches, as a retried job would.
+    assert.equal(await writer.write(batch.slice(0, 500)), 500);
+    assert.equal(await writer.write(batch.slice(300)), 400);
+
+    for (const days of [1, 2, 7, 30, 365]) {
+      const result = await stats.stats(owner.id, mixed.id, days);
+      const raw = await rawStats(database.handle.db, mixed.id, result.since);
+      assert.deepEqual(
+        {
+          clicks: result.clicks,
+          uniqueVisitors: result.uniqueVisitors,
+          bots: result.bots,
+          daily: result.daily.filter((day) => day.clicks > 0),
+          referrers: result.referrers,
+          browsers: result.browsers,
+          os: result.os,
+          devices: result.devices,
+        },
+        { ...raw, daily: raw.daily.filter((day) => day.date <= '2030-03-10') },
+        `the last ${days} day(s)`,
+      );
+      if (days === 30) {
+        // The dataset really has what it is meant to test.
+        assert.ok(result.bots > 0 && result.uniqueVisitors < result.clicks);
+        assert.equal(result.referrers.length, 10);
+        assert.ok(result.referrers.some((referrer) => referrer.value === null));
+      }
+    }
   });
 });

@@ -64,6 +64,7 @@ export function createStatsService(deps: StatsServiceDependencies) {
       const link = await deps.links.get(ownerId, linkId);
       const moment = now();
       const today = Date.UTC(moment.getUTCFullYear(), moment.getUTCMonth(), moment.getUTCDate());
+      // Whole UTC days: the counts come from daily rollups, which cannot start mid-day.
       const since = new Date(today - (days - 1) * DAY_MS);
       const { repository } = deps;
       const [totals, daily, referrers, browsers, os, devices, recent] = await Promise.all([
