@@ -123,6 +123,11 @@ export function createEmailSender(
   };
 }
 
+/** ADMIN_PATH's only segment (`/staff-x1` → `staff-x1`): reserved for codes and usernames. */
+function adminSegment(settings: Settings): string {
+  return settings.adminPath.replace(/^\//, '');
+}
+
 /** Thrown when the process must not start; the message tells the operator what to do. */
 export class StartupError extends Error {}
 
@@ -175,6 +180,8 @@ export async function createContainer(
     siteUrl: settings.siteUrl,
     allowedHosts: settings.allowedHosts,
     defaultRedirectStatus: settings.redirectStatus,
+    // The admin area's path wins over a link's; no link may hide behind it.
+    reservedWords: [adminSegment(settings)],
     changes: linkChanges,
   });
   const clickWriter = createClickWriter({
@@ -217,6 +224,7 @@ export async function createContainer(
     passwordMinLength: settings.passwordMinLength,
     sessionIdleMs: settings.sessionCookieAge,
     sessionMaxAgeMs: settings.sessionMaxAge,
+    reservedWords: [adminSegment(settings)],
   });
 
   const probes: Record<string, () => Promise<void>> = { database: () => database.ping() };

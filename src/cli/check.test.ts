@@ -47,11 +47,14 @@ function check(args: string[], env: Env, cwd: string): Promise<Run> {
   });
 }
 
+/** The finding ids in the human output of one level. */
+function idsAt(run: Run, mark: 'ERROR' | 'WARNING' | 'INFO'): string[] {
+  return [...run.stdout.matchAll(new RegExp(`^${mark} (hoplink\\.\\w+)`, 'gm'))].map((m) => m[1]!);
+}
+
 /** The finding ids in the human output, by level. */
 function listed(run: Run): { errors: string[]; warnings: string[] } {
-  const ids = (mark: string) =>
-    [...run.stdout.matchAll(new RegExp(`^${mark} (hoplink\\.\\w+)`, 'gm'))].map((m) => m[1]!);
-  return { errors: ids('ERROR'), warnings: ids('WARNING') };
+  return { errors: idsAt(run, 'ERROR'), warnings: idsAt(run, 'WARNING') };
 }
 
 const show = (run: Run) => `exit ${String(run.code)}\n${run.stdout}${run.stderr}`;
@@ -74,6 +77,8 @@ const GOOD: Env = {
   // Never contacted by the audit.
   REDIS_URL: 'redis://127.0.0.1:1',
   EMAIL_URL: 'smtp://127.0.0.1:1',
+  ADMIN_PATH: '/staff-q8w2',
+  ADMIN_ALLOWED_IPS: '203.0.113.0/24,2001:db8::/32',
 };
 
 describe('hoplink check --deploy', { concurrency: 4 }, () => {
@@ -132,6 +137,7 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
         DATABASE_URL: GOOD.DATABASE_URL,
         REDIS_URL: GOOD.REDIS_URL,
         EMAIL_URL: GOOD.EMAIL_URL,
+        ADMIN_PATH: GOOD.ADMIN_PATH,
       },
       '--fail-level',
       'warning',
@@ -244,6 +250,12 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
     },
     { id: 'hoplink.W011', what: 'a report-only CSP', env: () => ({ CSP_REPORT_ONLY: 'true' }) },
     {
+      id: 'hoplink.W012',
+      what: 'a short password minimum',
+      env: () => ({ PASSWORD_MIN_LENGTH: '10' }),
+    },
+    { id: 'hoplink.W013', what: 'the default ADMIN_PATH', env: () => ({ ADMIN_PATH: undefined }) },
+    {
       id: 'hoplink.W014',
       what: 'a world-readable secret file',
       env: () => ({ SECRET_KEY: undefined, SECRET_KEY_FILE: worldReadableKeyFile }),
@@ -263,6 +275,41 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
       assert.deepEqual(listed(atWarning), { errors: [], warnings: [warning.id] }, show(atWarning));
     });
   }
+
+  it('notes (info) an empty ADMIN_ALLOWED_IPS, failing only at --fail-level info', async () => {
+    const env = { ...GOOD, ADMIN_ALLOWED_IPS: undefined };
+    const [atWarning, atInfo] = await Promise.all([
+      deploy(env, '--fail-level', 'warning'),
+      deploy(env, '--fail-level', 'info'),
+    ]);
+    assert.equal(atWarning.code, 0, show(atWarning));
+    assert.deepEqual(listed(atWarning), { errors: [], warnings: [] }, show(atWarning));
+    assert.equal(atInfo.code, 1, show(atInfo));
+    assert.deepEqual(idsAt(atInfo, 'INFO'), ['hoplink.I002', 'hoplink.I001'], show(atInfo));
+    assert.match(atInfo.stdout, /^INFO hoplink\.I002 ADMIN_ALLOWED_IPS: is empty/m);
+  });
+
+  for (const [adminPath, problem] of [
+    ['admin', /must be a slash and one path segment/],
+    ['/staff/queues', /must be a slash and one path segment/],
+    ['/', /must be a slash and one path segment/],
+    ['/API', /"\/API" is one of Hoplink's own paths/],
+    ['/links', /"\/links" is one of Hoplink's own paths/],
+  ] as const) {
+    it(`refuses ADMIN_PATH=${adminPath} with hoplink.E010`, async () => {
+      const run = await deploy({ ...GOOD, ADMIN_PATH: adminPath });
+      assert.equal(run.code, 1, show(run));
+      assert.deepEqual(listed(run), { errors: ['hoplink.E010'], warnings: [] }, show(run));
+      assert.match(run.stdout, problem);
+    });
+  }
+
+  it('refuses an ADMIN_ALLOWED_IPS entry that is not a CIDR block', async () => {
+    const run = await deploy({ ...GOOD, ADMIN_ALLOWED_IPS: '203.0.113.0/24,office' });
+    assert.equal(run.code, 1, show(run));
+    assert.deepEqual(listed(run), { errors: ['hoplink.E010'], warnings: [] }, show(run));
+    assert.match(run.stdout, /ADMIN_ALLOWED_IPS: .*"office" is not a CIDR block/);
+  });
 
   it('does not flag the stand-in SITE_URL as http when SITE_URL is missing', async () => {
     const run = await deploy({ ...GOOD, SITE_URL: undefined }, '--fail-level', 'warning');
@@ -382,6 +429,9 @@ describe('.env.production.example', () => {
       run.stdout,
       /^0 errors, 0 warnings, \d+ notes? \(profile production, deploy audit\)\.$/m,
     );
+    // CI runs this gate at --fail-level info against a migrated database: the unreachable
+    // database here (I001) must be the only note.
+    assert.deepEqual(idsAt(run, 'INFO'), ['hoplink.I001'], show(run));
   });
 
   it('fails the same gate when the secret file is not there', async () => {

@@ -5,6 +5,7 @@ import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { accountsRoutes } from './pages/accounts.routes.ts';
+import { adminRoutes } from './pages/admin.routes.ts';
 import { homeRoutes } from './pages/home.routes.ts';
 import { linksRoutes } from './pages/links.routes.ts';
 import { tokensRoutes } from './pages/tokens.routes.ts';
@@ -102,6 +103,12 @@ export function buildServer(container: Container): FastifyInstance {
     stats: container.stats,
     siteUrl: settings.siteUrl,
     defaultRedirectStatus: settings.redirectStatus,
+  });
+  // Staff only, behind its own guard (ADMIN_ALLOWED_IPS, is_staff); a 404 to everyone else.
+  void app.register(adminRoutes, {
+    adminPath: settings.adminPath,
+    allowedIps: settings.adminAllowedIps,
+    jobs: container.jobs,
   });
   // Last: /<code> and /<username>/<slug> catch what no fixed path above has claimed.
   void app.register(redirectRoutes, {

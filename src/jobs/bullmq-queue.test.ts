@@ -13,7 +13,8 @@ import {
 } from '#test/helpers/redis.ts';
 import { LogCollector } from '#test/helpers/test-app.ts';
 import { createBullmqQueue } from './bullmq-queue.ts';
-import type { JobHandlers } from './job-registry.ts';
+import { JOB_NAMES, type JobHandlers } from './job-registry.ts';
+import { PermanentJobError } from './queue.ts';
 import { createJobDispatcher, startWorkers } from './worker-runner.ts';
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
@@ -44,8 +45,7 @@ await describe('BullMQ queue and worker on Redis', reachable ? {} : { skip: SKIP
       queues: ['email'],
       concurrency: 2,
       dispatch: createJobDispatcher({
-        'send-password-reset-email': () => Promise.resolve(),
-        'send-welcome-email': () => Promise.resolve(),
+        ...Object.fromEntries(JOB_NAMES.map((name) => [name, () => Promise.resolve()])),
         ...handlers,
       }),
       logger,
@@ -124,5 +124,95 @@ await describe('BullMQ queue and worker on Redis', reachable ? {} : { skip: SKIP
     assert.equal(await workers.close(10_000), true);
     assert.equal(finished, true);
     assert.equal((await inspector.getJobCounts('completed')).completed, 1);
+  });
+  test('the dashboard port: counts, failed jobs without payload, retry and remove', async () => {
+    const userId = randomUUID();
+    let failing = true;
+    let runs = 0;
+    const { queue, inspector } = await setup({
+      'send-welcome-email': () => {
+        runs += 1;
+        return failing
+          ? Promise.reject(new PermanentJobError('550 mailbox unavailable'))
+          : Promise.resolve();
+      },
+    });
+    const failedCount = async () => (await inspector.getJobCounts('failed')).failed;
+    await queue.enqueue('send-welcome-email', { userId }, { jobId: 'dead-a' });
+    await until(async () => (await failedCount()) === 1, 'the first dead letter');
+    await queue.enqueue('send-welcome-email', { userId }, { jobId: 'dead-b' });
+    await until(async () => (await failedCount()) === 2, 'the second dead letter');
+
+    const overview = await queue.overview();
+    assert.deepEqual(
+      overview.map((entry) => entry.queue),
+      ['email', 'clicks', 'default'],
+    );
+    const [email, clicks, other] = overview;
+    assert.deepEqual(email?.counts, { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 2 });
+    assert.deepEqual(
+      email.failed.map(({ id, name, attemptsMade, failedReason }) => ({
+        id,
+        name,
+        attemptsMade,
+        failedReason,
+      })),
+      ['dead-b', 'dead-a'].map((id) => ({
+        id,
+        name: 'send-welcome-email',
+        attemptsMade: 1,
+        failedReason: '550 mailbox unavailable',
+      })),
+      'newest first',
+    );
+    for (const job of email.failed) {
+      assert.ok(Math.abs(job.failedAt.getTime() - Date.now()) < 60_000, 'failed just now');
+    }
+    assert.ok(!JSON.stringify(overview).includes(userId), 'never the payload');
+    assert.deepEqual(clicks?.counts, {
+      waiting: 0,
+      active: 0,
+      delayed: 0,
+      completed: 0,
+      failed: 0,
+    });
+    assert.deepEqual(other?.failed, []);
+    assert.deepEqual(
+      (await queue.overview({ failedLimit: 1 }))[0]?.failed.map((job) => job.id),
+      ['dead-b'],
+    );
+
+    failing = false;
+    assert.equal(await queue.retryFailed('email', 'dead-a'), true);
+    await until(
+      async () => (await inspector.getJobCounts('completed')).completed === 1,
+      'the retried job to complete',
+    );
+    const retried = await inspector.getJob('dead-a');
+    assert.equal(retried?.attemptsMade, 1, 'the retry started a fresh round of attempts');
+    assert.equal(await queue.retryFailed('email', 'dead-a'), false, 'no longer failed');
+
+    assert.equal(await queue.removeFailed('email', 'dead-b'), true);
+    assert.equal(await inspector.getJob('dead-b'), undefined);
+    assert.equal(await queue.removeFailed('email', 'dead-b'), false);
+    assert.equal(await queue.retryFailed('email', 'no-such-job'), false);
+    assert.equal(await queue.retryFailed('default', 'dead-a'), false, 'another queue');
+    const [after] = await queue.overview();
+    assert.deepEqual(after?.counts, { waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+    assert.equal(runs, 3, 'the removed job never ran again');
+  });
+
+  test('the dashboard counts waiting and delayed jobs when no worker takes them', async () => {
+    const { prefix, cleanup } = uniqueQueuePrefix();
+    const queue = createBullmqQueue({ url: TEST_REDIS_URL, prefix });
+    cleanups.push(async () => {
+      await queue.close();
+      await cleanup();
+    });
+    await queue.enqueue('send-welcome-email', { userId: randomUUID() });
+    await queue.enqueue('send-password-reset-email', { userId: randomUUID() });
+    await queue.enqueue('send-welcome-email', { userId: randomUUID() }, { delayMs: 60_000 });
+    const [email] = await queue.overview();
+    assert.deepEqual(email?.counts, { waiting: 2, active: 0, delayed: 1, completed: 0, failed: 0 });
   });
 });

@@ -1,8 +1,8 @@
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '#src/lib/logger.ts';
 import { JOBS, QUEUE_NAMES, type QueueName, type RetryPolicy } from './job-registry.ts';
-import type { JobQueue } from './queue.ts';
+import { FAILED_JOBS_SHOWN, type FailedJob, type JobQueue } from './queue.ts';
 
 export interface RedisTarget {
   /** REDIS_URL (revealed only here, never logged). */
@@ -43,6 +43,18 @@ export function redisConnection(
 const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
 const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
+const COUNTED_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+
+function toFailedJob(job: Job): FailedJob {
+  return {
+    id: job.id ?? '',
+    name: job.name,
+    attemptsMade: job.attemptsMade,
+    failedReason: job.failedReason,
+    failedAt: new Date(job.finishedOn ?? job.timestamp),
+  };
+}
+
 export interface BullmqQueueOptions extends RedisTarget {
   /** Overrides the registry's backoff base delay (tests shorten it). */
   readonly backoffDelayMs?: number;
@@ -62,6 +74,32 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
   );
   let closing: Promise<void> | undefined;
 
+  function queueOf(name: QueueName): Queue {
+    const queue = queues.get(name);
+    if (!queue) throw new Error(`no queue named ${name}`);
+    return queue;
+  }
+
+  /**
+   * The failed job with this id, acted on; false when there is none. A job another request
+   * retried or removed meanwhile makes BullMQ throw, which is the same "no such failed job".
+   */
+  async function withFailedJob(
+    name: QueueName,
+    jobId: string,
+    act: (job: Job) => Promise<unknown>,
+  ): Promise<boolean> {
+    const job: Job | undefined = await queueOf(name).getJob(jobId);
+    if (!job || !(await job.isFailed())) return false;
+    try {
+      await act(job);
+      return true;
+    } catch (error) {
+      if (await job.isFailed()) throw error;
+      return false;
+    }
+  }
+
   function jobOptions(retry: RetryPolicy) {
     return {
       attempts: retry.attempts,
@@ -80,9 +118,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     async enqueue(name, payload, enqueueOptions) {
       const definition = JOBS[name];
       const data: unknown = definition.payload.parse(payload);
-      const queue = queues.get(definition.queue);
-      if (!queue) throw new Error(`no queue named ${definition.queue}`);
-      await queue.add(name, data, {
+      await queueOf(definition.queue).add(name, data, {
         ...jobOptions(definition.retry),
         ...(enqueueOptions?.jobId ? { jobId: enqueueOptions.jobId } : {}),
         ...(enqueueOptions?.delayMs ? { delay: enqueueOptions.delayMs } : {}),
@@ -90,6 +126,39 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     },
     async ping() {
       await connection.ping();
+    },
+    overview(overviewOptions) {
+      const limit = overviewOptions?.failedLimit ?? FAILED_JOBS_SHOWN;
+      return Promise.all(
+        QUEUE_NAMES.map(async (name) => {
+          const queue = queueOf(name);
+          const [counts, failed] = await Promise.all([
+            queue.getJobCounts(...COUNTED_STATES),
+            limit > 0 ? queue.getJobs(['failed'], 0, limit - 1) : [],
+          ]);
+          return {
+            queue: name,
+            counts: {
+              waiting: counts.waiting ?? 0,
+              active: counts.active ?? 0,
+              delayed: counts.delayed ?? 0,
+              completed: counts.completed ?? 0,
+              failed: counts.failed ?? 0,
+            },
+            failed: failed.map(toFailedJob),
+          };
+        }),
+      );
+    },
+    retryFailed(name, jobId) {
+      // A fresh round of the registry's attempts, as if newly enqueued: an operator retries
+      // once the cause is fixed, and a blip during that retry should not dead-letter it again.
+      return withFailedJob(name, jobId, (job) =>
+        job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }),
+      );
+    },
+    removeFailed(name, jobId) {
+      return withFailedJob(name, jobId, (job) => job.remove());
     },
     close() {
       closing ??= (async () => {

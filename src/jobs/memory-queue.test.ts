@@ -3,21 +3,29 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createLogger } from '#src/lib/logger.ts';
 import { LogCollector } from '#test/helpers/test-app.ts';
-import { backoffDelay } from './job-registry.ts';
+import { backoffDelay, JOB_NAMES, type JobHandlers } from './job-registry.ts';
 import { createMemoryQueue } from './memory-queue.ts';
+import { PermanentJobError } from './queue.ts';
 import { createJobDispatcher } from './worker-runner.ts';
+
+/** A no-op handler for every registered job, with a test's own in place of some. */
+function handlers(own: Partial<JobHandlers>): Partial<JobHandlers> {
+  const noop = () => Promise.resolve();
+  return { ...Object.fromEntries(JOB_NAMES.map((name) => [name, noop])), ...own };
+}
 
 function setup(resetHandler: (attempt: number) => Promise<void>) {
   const logs = new LogCollector();
   const attempts: { attempt: number; at: number }[] = [];
   const queue = createMemoryQueue({
-    dispatch: createJobDispatcher({
-      'send-password-reset-email': (_payload, { attempt }) => {
-        attempts.push({ attempt, at: performance.now() });
-        return resetHandler(attempt);
-      },
-      'send-welcome-email': () => Promise.resolve(),
-    }),
+    dispatch: createJobDispatcher(
+      handlers({
+        'send-password-reset-email': (_payload, { attempt }) => {
+          attempts.push({ attempt, at: performance.now() });
+          return resetHandler(attempt);
+        },
+      }),
+    ),
     logger: createLogger({ level: 'info', format: 'json', destination: logs }),
     // Exponential backoff in tens of milliseconds instead of seconds (capped to keep tests quick).
     delay: (_policy, failed) => Math.min(20 * 2 ** (failed - 1), 100),
@@ -89,4 +97,82 @@ test('the default backoff doubles, with jitter between half and all of it', () =
     backoffDelay(policy, 3, () => 1),
     4000,
   );
+});
+
+test('the dashboard sees dead letters without their payload, and retries or removes them', async () => {
+  let failing = true;
+  const { attempts, queue } = setup(() =>
+    failing ? Promise.reject(new PermanentJobError('550 mailbox unavailable')) : Promise.resolve(),
+  );
+  const userId = randomUUID();
+  await queue.enqueue('send-password-reset-email', { userId }, { jobId: 'dead-a' });
+  await queue.enqueue('send-password-reset-email', { userId }, { jobId: 'dead-b' });
+  await queue.idle();
+
+  const [email, ...others] = await queue.overview();
+  assert.equal(email?.queue, 'email');
+  assert.deepEqual(email.counts, { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 2 });
+  assert.deepEqual(
+    email.failed.map(({ id, name, attemptsMade, failedReason }) => ({
+      id,
+      name,
+      attemptsMade,
+      failedReason,
+    })),
+    ['dead-b', 'dead-a'].map((id) => ({
+      id,
+      name: 'send-password-reset-email',
+      attemptsMade: 1,
+      failedReason: '550 mailbox unavailable',
+    })),
+    'newest first, a permanent failure after one attempt',
+  );
+  assert.ok(email.failed.every((job) => job.failedAt instanceof Date));
+  assert.ok(!JSON.stringify(email).includes(userId), 'never the payload');
+  assert.deepEqual(
+    others.map((overview) => [overview.queue, overview.counts.failed, overview.failed.length]),
+    [
+      ['clicks', 0, 0],
+      ['default', 0, 0],
+    ],
+  );
+  assert.equal((await queue.overview({ failedLimit: 1 }))[0]?.failed.length, 1);
+
+  failing = false;
+  assert.equal(await queue.retryFailed('email', 'dead-a'), true);
+  await queue.idle();
+  assert.deepEqual(
+    attempts.map((a) => a.attempt),
+    [1, 1, 1],
+    'the retry starts a fresh round of attempts',
+  );
+  assert.equal(await queue.retryFailed('email', 'dead-a'), false, 'no longer failed');
+  assert.equal(await queue.removeFailed('email', 'dead-b'), true);
+  assert.equal(await queue.removeFailed('email', 'dead-b'), false);
+  assert.equal(await queue.retryFailed('clicks', 'dead-b'), false);
+  const [after] = await queue.overview();
+  assert.deepEqual(after?.counts, { waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+  assert.equal(attempts.length, 3, 'the removed job never ran again');
+  await queue.close();
+});
+
+test('the dashboard counts waiting, active and delayed jobs per queue', async () => {
+  let release: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const queue = createMemoryQueue({
+    dispatch: createJobDispatcher(handlers({ 'send-welcome-email': () => running })),
+    logger: createLogger({ level: 'info', format: 'json', destination: new LogCollector() }),
+    concurrency: 1,
+  });
+  await queue.enqueue('send-welcome-email', { userId: randomUUID() });
+  await queue.enqueue('send-welcome-email', { userId: randomUUID() });
+  await queue.enqueue('send-welcome-email', { userId: randomUUID() }, { delayMs: 60_000 });
+  const [email] = await queue.overview();
+  assert.deepEqual(email?.counts, { waiting: 1, active: 1, delayed: 1, completed: 0, failed: 0 });
+  release();
+  await queue.close();
+  const [closed] = await queue.overview();
+  assert.deepEqual(closed?.counts, { waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
 });

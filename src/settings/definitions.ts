@@ -356,6 +356,48 @@ export const definitions = {
     parse: text(),
     default: '/csp-report',
   }),
+  adminPath: setting({
+    env: 'ADMIN_PATH',
+    doc: 'Path of the staff-only administration area: one segment such as /staff-x1y2 (check --deploy warns about the default); no link code may take it.',
+    parse: z.string().transform((raw, ctx) => {
+      // A trailing slash is forgiven; anything beyond one segment is not (links use /<a>/<b>).
+      const path = raw.trim().replace(/(?<=.)\/$/, '');
+      const segment = /^\/([A-Za-z0-9_-]{1,64})$/.exec(path)?.[1];
+      if (segment === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a slash and one path segment of 1 to 64 letters, digits, - or _, such as /staff-x1y2',
+        });
+        return z.NEVER;
+      }
+      const taken = [
+        'api',
+        'static',
+        'accounts',
+        'links',
+        'settings',
+        'healthz',
+        'readyz',
+        'csp-report',
+      ];
+      if (taken.includes(segment.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${path}" is one of Hoplink's own paths (/${taken.join(', /')}); choose another, such as /staff-x1y2`,
+        });
+        return z.NEVER;
+      }
+      return path;
+    }),
+    default: '/admin',
+  }),
+  adminAllowedIps: setting({
+    env: 'ADMIN_ALLOWED_IPS',
+    doc: 'CIDR blocks (e.g. 10.0.0.0/8, 203.0.113.7/32) allowed to reach ADMIN_PATH; other addresses get a 404. Empty allows every address.',
+    parse: list(cidrOrIpProblem),
+    default: '',
+  }),
   databaseUrl: maybe({
     env: 'DATABASE_URL',
     doc: 'PostgreSQL connection URL (postgres://user:pass@host:5432/db); unset means embedded PGlite in DATA_DIR/db.',

@@ -13,6 +13,9 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
   const warn = (id: string, setting: string | undefined, message: string, hint: string) => {
     findings.push({ id, level: 'warning', ...(setting ? { setting } : {}), message, hint });
   };
+  const note = (id: string, setting: string, message: string, hint: string) => {
+    findings.push({ id, level: 'info', setting, message, hint });
+  };
 
   if (settings.debug) {
     // Loading already refuses DEBUG in production; the audit flags it in any profile.
@@ -133,6 +136,19 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
       'Set PASSWORD_MIN_LENGTH to 12 or more (the default).',
     );
   }
+  // An invalid ADMIN_PATH is already an error (E010): the value here would be the stand-in default.
+  const adminPathGiven = environment.values.get('ADMIN_PATH')?.value.trim();
+  if (
+    settings.adminPath === '/admin' &&
+    (adminPathGiven === undefined || adminPathGiven.replace(/\/$/, '') === '/admin')
+  ) {
+    warn(
+      'hoplink.W013',
+      'ADMIN_PATH',
+      'is the default /admin: the staff area is where every scanner looks first.',
+      'Set ADMIN_PATH to a path nobody would guess: /staff- and a few random characters (openssl rand -hex 4).',
+    );
+  }
   for (const file of environment.files) {
     if (!file.holdsSecrets) continue;
     try {
@@ -147,6 +163,15 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
     } catch {
       // Unreadable files are reported when they are read.
     }
+  }
+  // Only a note: staff sessions guard the area anyway, and many teams have no fixed network.
+  if (settings.adminAllowedIps.length === 0) {
+    note(
+      'hoplink.I002',
+      'ADMIN_ALLOWED_IPS',
+      'is empty: the staff area answers staff sessions from any address.',
+      'List the networks staff work from (office, VPN), e.g. ADMIN_ALLOWED_IPS=10.8.0.0/16; other addresses then get a 404.',
+    );
   }
   return findings;
 }

@@ -34,11 +34,14 @@ export function emailProblem(email: string): string | null {
  * The username becomes the first segment of `/<username>/<slug>` links, so it must not be one
  * of the routes' words (`api`, `accounts`, `static`…), which the links module keeps.
  */
-export function usernameProblem(username: string): string | null {
+export function usernameProblem(
+  username: string,
+  extraReserved?: ReadonlySet<string>,
+): string | null {
   if (username === '') return 'Choose a username.';
   if (!USERNAME_PATTERN.test(username)) {
     return 'Use 3 to 30 characters: lowercase letters, digits, hyphens (-) or underscores (_).';
   }
-  if (isReservedWord(username)) return 'This username is reserved; choose another.';
+  if (isReservedWord(username, extraReserved)) return 'This username is reserved; choose another.';
   return null;
 }

@@ -48,6 +48,8 @@ export interface AccountsDependencies {
   /** SESSION_COOKIE_AGE (idle) and SESSION_MAX_AGE (absolute), in milliseconds. */
   readonly sessionIdleMs: number;
   readonly sessionMaxAgeMs: number;
+  /** First path segments the configuration takes (ADMIN_PATH's), refused as usernames. */
+  readonly reservedWords?: readonly string[];
 }
 
 /**
@@ -68,6 +70,7 @@ export function createAccountServices(deps: AccountsDependencies) {
       loginThrottle: createAttemptThrottle(LOGIN_POLICY),
       emailJobs: deps.emailJobs,
       passwordMinLength: deps.passwordMinLength,
+      ...(deps.reservedWords ? { reservedWords: deps.reservedWords } : {}),
     }),
     sessions: createSessionsService({
       sessions,

@@ -43,7 +43,10 @@ await describeEachDatabase('users service', (backend) => {
   let service: UsersService;
   const ip = '192.0.2.1';
 
-  function makeService(policy = { perIp: 1000, perAccount: 5, windowMs: 60_000 }) {
+  function makeService(
+    policy = { perIp: 1000, perAccount: 5, windowMs: 60_000 },
+    reservedWords: readonly string[] = [],
+  ) {
     const db = database.handle.db;
     return createUsersService({
       users: createUsersRepository(db),
@@ -53,6 +56,7 @@ await describeEachDatabase('users service', (backend) => {
       loginThrottle: createAttemptThrottle(policy),
       emailJobs: { welcome: () => Promise.resolve() },
       passwordMinLength: 12,
+      reservedWords,
     });
   }
 
@@ -75,6 +79,18 @@ await describeEachDatabase('users service', (backend) => {
     const [row] = await database.handle.db.select().from(users).where(eq(users.id, user.id));
     assert.match(row!.passwordHash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     assert.ok(!row!.passwordHash.includes(STRONG));
+  });
+
+  test('the admin segment (reservedWords) cannot be a username', async () => {
+    const guarded = makeService(undefined, ['Staff-Q8w2']);
+    const error = await rejection(
+      guarded.register({
+        email: `s-${Date.now()}@example.com`,
+        username: 'staff-q8w2',
+        password: STRONG,
+      }),
+    );
+    assert.deepEqual(fieldsOf(error), { username: ['This username is reserved; choose another.'] });
   });
 
   test('register lists every field problem at once', async () => {

@@ -34,6 +34,8 @@ export interface UsersServiceDependencies {
   readonly passwordMinLength: number;
   /** Today's Argon2id cost; older hashes are upgraded at the next login. */
   readonly hashParameters?: HashParameters;
+  /** First path segments the configuration takes (ADMIN_PATH's): no username may take one. */
+  readonly reservedWords?: readonly string[];
 }
 
 /** What a sign-up form or `createsuperuser` submits; raw text, normalised here. */
@@ -50,12 +52,13 @@ const CONFLICT_MESSAGES = {
 
 export function createUsersService(deps: UsersServiceDependencies) {
   const parameters = deps.hashParameters ?? PASSWORD_HASH_PARAMETERS;
+  const reserved = new Set((deps.reservedWords ?? []).map((word) => word.toLowerCase()));
 
   function identityErrors(email: string, username: string): FieldError[] {
     const errors: FieldError[] = [];
     const emailMessage = emailProblem(email);
     if (emailMessage) errors.push({ field: 'email', message: emailMessage });
-    const usernameMessage = usernameProblem(username);
+    const usernameMessage = usernameProblem(username, reserved);
     if (usernameMessage) errors.push({ field: 'username', message: usernameMessage });
     return errors;
   }

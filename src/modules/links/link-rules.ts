@@ -68,8 +68,12 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   '.well-known',
 ]);
 
-export function isReservedWord(word: string): boolean {
-  return RESERVED_WORDS.has(word.toLowerCase());
+const NONE: ReadonlySet<string> = new Set();
+
+/** `extra`: lowercase segments the configuration takes as well (ADMIN_PATH's). */
+export function isReservedWord(word: string, extra: ReadonlySet<string> = NONE): boolean {
+  const lower = word.toLowerCase();
+  return RESERVED_WORDS.has(lower) || extra.has(lower);
 }
 
 export const TARGET_URL_MAX_LENGTH = 2048;
@@ -131,12 +135,16 @@ export function checkTargetUrl(
 export const ALIAS_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
 
 /** A custom code chosen by the owner, case-sensitive like generated codes. */
-export function checkAlias(raw: string): Checked<string> {
+export function checkAlias(
+  raw: string,
+  extraReserved: ReadonlySet<string> = NONE,
+): Checked<string> {
   const alias = raw.trim();
   if (!ALIAS_PATTERN.test(alias)) {
     return problem('The alias must be 3 to 64 characters: letters, digits, - and _.');
   }
-  if (isReservedWord(alias)) return problem(`“${alias}” is reserved; choose another alias.`);
+  if (isReservedWord(alias, extraReserved))
+    return problem(`“${alias}” is reserved; choose another alias.`);
   return ok(alias);
 }
 

@@ -176,6 +176,33 @@ await describeEachDatabase('links service', (backend) => {
     });
   }
 
+  test('the admin segment (reservedWords) is refused as a code in any case, on create and update', async () => {
+    const guarded = makeService({ reservedWords: ['staff-q8w2'] });
+    const user = await createUser(database.handle.db);
+    for (const code of ['staff-q8w2', 'STAFF-Q8W2']) {
+      await rejectsWith(
+        guarded.create(user.id, { url: 'https://example.com/', code }),
+        'validation_failed',
+        { code: /reserved/ },
+      );
+    }
+    assert.equal(await linkCount(user.id), 0);
+    const link = await guarded.create(user.id, { url: 'https://example.com/' });
+    await rejectsWith(
+      guarded.update(user.id, link.id, { code: 'Staff-Q8w2' }),
+      'validation_failed',
+      {
+        code: /reserved/,
+      },
+    );
+    assert.equal((await guarded.get(user.id, link.id)).code, link.code);
+    // Without the setting the same alias is an ordinary one.
+    assert.equal(
+      (await service.create(user.id, { url: 'https://example.com/', code: 'staff-q8w2' })).code,
+      'staff-q8w2',
+    );
+  });
+
   test('a taken alias is a 409 conflict on the code field; aliases are case-sensitive', async () => {
     const alias = `Taken${unique()}`;
     await service.create(owner.id, { url: 'https://example.com/1', code: alias });

@@ -95,6 +95,8 @@ export interface LinksServiceDependencies {
   readonly siteUrl: string;
   readonly allowedHosts: readonly string[];
   readonly defaultRedirectStatus: RedirectStatus;
+  /** First path segments the configuration takes (ADMIN_PATH's), refused like the reserved words. */
+  readonly reservedWords?: readonly string[];
   /** Told after every write, so the redirect cache forgets what changed. */
   readonly changes?: Pick<LinkChanges, 'publish'>;
   readonly now?: () => Date;
@@ -141,6 +143,9 @@ export function createLinksService(deps: LinksServiceDependencies) {
   const ownHosts = ownHostNames(deps.siteUrl, deps.allowedHosts);
   const now = deps.now ?? (() => new Date());
   const generateCode = deps.generateCode ?? (() => randomCode());
+  const reserved: ReadonlySet<string> = new Set(
+    (deps.reservedWords ?? []).map((word) => word.toLowerCase()),
+  );
 
   async function owned(ownerId: string, id: string): Promise<LinkRow> {
     const row = isUuid(id) ? await repository.findOwned(ownerId, id) : null;
@@ -171,7 +176,9 @@ export function createLinksService(deps: LinksServiceDependencies) {
     async create(ownerId: string, input: NewLinkInput): Promise<Link> {
       const issues = new Issues();
       const targetUrl = issues.take('url', checkTargetUrl(input.url, ownHosts));
-      const alias = blank(input.code) ? null : issues.take('code', checkAlias(input.code ?? ''));
+      const alias = blank(input.code)
+        ? null
+        : issues.take('code', checkAlias(input.code ?? '', reserved));
       const slug = blank(input.slug) ? null : issues.take('slug', checkSlug(input.slug ?? ''));
       const title = issues.take('title', checkTitle(input.title ?? ''));
       const redirectStatus =
@@ -197,7 +204,7 @@ export function createLinksService(deps: LinksServiceDependencies) {
       for (let attempt = 1; ; attempt += 1) {
         let code = alias ?? generateCode();
         // Generated codes are base62 and could, in theory, spell a reserved word.
-        while (alias === null && isReservedWord(code)) code = generateCode();
+        while (alias === null && isReservedWord(code, reserved)) code = generateCode();
         const result = await repository.insert(ownerId, { ...values, code });
         if (result.ok) {
           await announce(ownerId, [result.link]);
@@ -220,7 +227,7 @@ export function createLinksService(deps: LinksServiceDependencies) {
         changes.targetUrl = issues.take('url', checkTargetUrl(patch.url, ownHosts));
       }
       if (!blank(patch.code) && patch.code?.trim() !== current.code) {
-        changes.code = issues.take('code', checkAlias(patch.code ?? ''));
+        changes.code = issues.take('code', checkAlias(patch.code ?? '', reserved));
       }
       if (patch.slug !== undefined) {
         changes.slug = blank(patch.slug) ? null : issues.take('slug', checkSlug(patch.slug ?? ''));
