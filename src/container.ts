@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
+import { z } from 'zod';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
@@ -11,6 +13,7 @@ import { createEagerQueue } from '#src/jobs/eager-queue.ts';
 import { createJobHandlers } from '#src/jobs/handlers/index.ts';
 import { createMemoryQueue } from '#src/jobs/memory-queue.ts';
 import type { Dispatch, JobQueue } from '#src/jobs/queue.ts';
+import { startInProcessSchedules } from '#src/jobs/schedules.ts';
 import { createJobDispatcher } from '#src/jobs/worker-runner.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import {
@@ -24,7 +27,9 @@ import {
 } from '#src/modules/accounts/index.ts';
 import {
   createBatchingClickSink,
+  createClickDelivery,
   createClicksRepository,
+  createClickSpool,
   createClickWriter,
   createStatsRepository,
   createStatsService,
@@ -51,7 +56,7 @@ export interface Container {
   readonly links: LinksService;
   /** Link writes announce here; the redirect cache listens. */
   readonly linkChanges: LinkChanges;
-  /** Clicks from the redirect, written in batches; flushed on close. */
+  /** Clicks from the redirect, sent to the clicks queue in batches; flushed on close. */
   readonly clickSink: BatchingClickSink;
   readonly stats: StatsService;
   /** Outgoing mail: SMTP with EMAIL_URL, else an in-memory outbox under NODE_ENV=test, else the console. */
@@ -64,6 +69,11 @@ export interface Container {
   readonly sessions: SessionsService;
   readonly passwordReset: PasswordResetService;
   readonly apiTokens: ApiTokensService;
+  /**
+   * The web role's background duties: replaying spooled click batches and, with the in-process
+   * queue, the scheduled jobs (with Redis, `hoplink worker` schedules them).
+   */
+  readonly startBackgroundWork: () => void;
   /** Checks each dependency the process relies on; used by /readyz. */
   readonly readiness: () => Promise<ReadinessReport>;
   /** Releases pools and handles; safe to call twice. */
@@ -189,7 +199,6 @@ export async function createContainer(
     ipMode: settings.clickIpMode,
     secretKey: settings.secretKey,
   });
-  const clickSink = createBatchingClickSink({ write: clickWriter.write, logger });
   const stats = createStatsService({ links, repository: createStatsRepository(database.db) });
 
   const { sender: emailSender, close: closeEmail } = createEmailSender(settings, logger);
@@ -198,18 +207,7 @@ export async function createContainer(
     email: emailSender,
     siteUrl: settings.siteUrl,
   });
-  // Fails the start when a registered job has no handler.
-  const dispatchJob = createJobDispatcher(createJobHandlers({ accountEmails }));
-  const jobs: JobQueue =
-    settings.queueMode === 'redis' && settings.redisUrl
-      ? createBullmqQueue({
-          url: settings.redisUrl.reveal(),
-          prefix: settings.queuePrefix,
-          logger,
-        })
-      : settings.queueMode === 'eager'
-        ? createEagerQueue(dispatchJob)
-        : createMemoryQueue({ dispatch: dispatchJob, logger });
+  // Called only once a job is enqueued, after `jobs` below exists.
   const emailJobs: AccountEmailJobs = {
     passwordReset: (userId) => jobs.enqueue('send-password-reset-email', { userId }),
     welcome: (userId) =>
@@ -226,6 +224,50 @@ export async function createContainer(
     sessionMaxAgeMs: settings.sessionMaxAge,
     reservedWords: [adminSegment(settings)],
   });
+  // Fails the start when a registered job has no handler.
+  const dispatchJob = createJobDispatcher(
+    createJobHandlers({
+      accountEmails,
+      clickWriter,
+      sessions: accounts.sessions,
+      passwordReset: accounts.passwordReset,
+      logger,
+    }),
+  );
+  const jobs: JobQueue =
+    settings.queueMode === 'redis' && settings.redisUrl
+      ? createBullmqQueue({
+          url: settings.redisUrl.reveal(),
+          prefix: settings.queuePrefix,
+          logger,
+        })
+      : settings.queueMode === 'eager'
+        ? createEagerQueue(dispatchJob)
+        : createMemoryQueue({ dispatch: dispatchJob, logger });
+
+  const clickDelivery = createClickDelivery({
+    send: (batch) =>
+      jobs.enqueue('record-clicks', { clicks: [...batch.clicks] }, { jobId: batch.batchId }),
+    // Only Redis can be unreachable while this process runs; the other modes run jobs here.
+    ...(jobs.mode === 'redis'
+      ? {
+          spool: createClickSpool({
+            dir: join(settings.dataDir, 'click-spool'),
+            maxBytes: settings.clickSpoolMaxSize,
+            logger,
+          }),
+        }
+      : {}),
+    isPermanent: (error) => error instanceof z.ZodError,
+    logger,
+  });
+  const clickSink = createBatchingClickSink({
+    write: (clicks) => clickDelivery.deliver(clicks),
+    logger,
+    maxBatch: settings.clickBatchSize,
+    flushIntervalMs: settings.clickFlushInterval,
+  });
+  let stopSchedules = (): void => undefined;
 
   const probes: Record<string, () => Promise<void>> = { database: () => database.ping() };
   if (jobs.mode === 'redis') probes.redis = () => jobs.ping();
@@ -242,6 +284,10 @@ export async function createContainer(
     jobs,
     dispatchJob,
     ...accounts,
+    startBackgroundWork: () => {
+      clickDelivery.start();
+      if (jobs.mode === 'memory') stopSchedules = startInProcessSchedules(jobs, logger);
+    },
     readiness: async () => {
       const entries = await Promise.all(
         Object.entries(probes).map(async ([name, probe]) => {
@@ -262,8 +308,10 @@ export async function createContainer(
     close: async () => {
       if (closed) return;
       closed = true;
-      // Buffered clicks need the database: write them before it closes.
+      stopSchedules();
+      // Buffered clicks go to the queue (or the spool) before it closes.
       await clickSink.close();
+      await clickDelivery.close();
       // In-flight jobs (memory mode) may still need the database and the mail transport.
       await jobs.close();
       closeEmail();

@@ -261,6 +261,11 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
       env: () => ({ SECRET_KEY: undefined, SECRET_KEY_FILE: worldReadableKeyFile }),
     },
     { id: 'hoplink.W016', what: 'a likely typo', env: () => ({ ALLOWED_HOST: 'hop.example.com' }) },
+    {
+      id: 'hoplink.W021',
+      what: 'a DATA_DIR that cannot hold the click spool',
+      env: () => ({ DATA_DIR: join(privateKeyFile, 'data') }),
+    },
   ];
   for (const warning of warnings) {
     it(`warns about ${warning.what} with ${warning.id}, failing only at --fail-level warning`, async () => {

@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -22,41 +18,7 @@ import {
   TEST_REDIS_URL,
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
-
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-class WorkerProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcessByStdio<null, Readable, Readable>) {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => {
-        resolve(code);
-      }),
-    );
-  }
-  lines(): Record<string, unknown>[] {
-    return this.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
-  show(): string {
-    return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
-  }
-}
+import { startWorker, until, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 const ready = (await redisReachable()) && (await postgresReachable());
 
@@ -76,28 +38,20 @@ await describe(
       database = await createTestDatabase('postgres');
       smtp = startSmtpServer();
       const port = await smtp.listen();
-      const child = spawn(
-        process.execPath,
-        ['--import', TSX, MAIN, 'worker', '--queues', 'email', '--concurrency', '2'],
+      worker = await startWorker(
         {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '/tmp',
-            NODE_ENV: 'test',
-            LOG_FORMAT: 'json',
-            LOG_LEVEL: 'info',
-            DATABASE_URL: database.url ?? '',
-            REDIS_URL: TEST_REDIS_URL,
-            QUEUE_PREFIX: prefix,
-            EMAIL_URL: `smtp://127.0.0.1:${port}`,
-            SITE_URL: 'https://hop.example.com',
-            SERVER_SHUTDOWN_TIMEOUT: '20s',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
+          NODE_ENV: 'test',
+          LOG_FORMAT: 'json',
+          LOG_LEVEL: 'info',
+          DATABASE_URL: database.url ?? '',
+          REDIS_URL: TEST_REDIS_URL,
+          QUEUE_PREFIX: prefix,
+          EMAIL_URL: `smtp://127.0.0.1:${port}`,
+          SITE_URL: 'https://hop.example.com',
+          SERVER_SHUTDOWN_TIMEOUT: '20s',
         },
+        ['email'],
       );
-      worker = new WorkerProcess(child);
-      await until(() => worker.stdout.includes('worker processing email'), 'the worker to start');
       // Short backoff (the registry's, in tens of milliseconds) so ten attempts fit in a test.
       producer = createBullmqQueue({ url: TEST_REDIS_URL, prefix, backoffDelayMs: 10 });
       connection = new Redis(TEST_REDIS_URL);

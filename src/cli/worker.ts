@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createContainer, describeRuntime, StartupError, type Container } from '#src/container.ts';
 import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
+import { registerSchedules } from '#src/jobs/schedules.ts';
 import { startWorkers } from '#src/jobs/worker-runner.ts';
 import {
   DOTENV_OPTION,
@@ -78,6 +79,13 @@ export function run(argv: string[]): Promise<number> {
       dispatch: container.dispatchJob,
       logger,
     });
+    // The scheduled jobs run on the default queue; its workers keep their schedules registered.
+    if (queues.includes('default')) {
+      await registerSchedules(
+        { url: settings.redisUrl.reveal(), prefix: settings.queuePrefix },
+        logger,
+      );
+    }
     logger.info(
       { queues, concurrency, queue: describeRuntime(settings).queue, pid: process.pid },
       `worker processing ${queues.join(', ')}`,

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '#src/lib/errors.ts';
-import type { ClickSink } from '#src/modules/analytics/index.ts';
+import {
+  clickHeader,
+  RAW_REFERRER_MAX_LENGTH,
+  RAW_USER_AGENT_MAX_LENGTH,
+  type ClickSink,
+} from '#src/modules/analytics/index.ts';
 import {
   createRedirectCache,
   type LinkChanges,
@@ -66,8 +71,8 @@ export const redirectRoutes: FastifyPluginCallback<RedirectRoutesOptions> = (
         eventId: randomUUID(),
         linkId: target.linkId,
         clickedAt: Date.now(),
-        referrer: request.headers.referer ?? null,
-        userAgent: request.headers['user-agent'] ?? null,
+        referrer: clickHeader(request.headers.referer, RAW_REFERRER_MAX_LENGTH),
+        userAgent: clickHeader(request.headers['user-agent'], RAW_USER_AGENT_MAX_LENGTH),
         ip: request.ip,
       });
     }

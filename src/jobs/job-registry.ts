@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  CLICK_BATCH_MAX,
+  RAW_REFERRER_MAX_LENGTH,
+  RAW_USER_AGENT_MAX_LENGTH,
+} from '#src/modules/analytics/index.ts';
 
 /**
  * The queues, each with its own workers so that a flood on one (clicks) never delays another
@@ -27,8 +32,34 @@ const job = <Payload extends z.ZodType>(definition: JobDefinition<Payload>) => d
 /** Email retries span about 40 minutes (5s, 10s, 20s … doubled, jittered) before giving up. */
 const EMAIL_RETRY: RetryPolicy = { attempts: 10, backoffDelayMs: 5_000 };
 
+/**
+ * A click batch waits out a database outage of about nine hours (2s, 4s, 8s … doubled, jittered)
+ * before it lands in the failed set, from where the queue dashboard can retry it.
+ */
+const CLICKS_RETRY: RetryPolicy = { attempts: 15, backoffDelayMs: 2_000 };
+
+/** A raw click as the redirect captured it (see RawClick); lengths as the redirect truncates. */
+const rawClick = z.object({
+  eventId: z.uuid(),
+  linkId: z.uuid(),
+  clickedAt: z.number().int().nonnegative(),
+  referrer: z.string().max(RAW_REFERRER_MAX_LENGTH).nullable(),
+  userAgent: z.string().max(RAW_USER_AGENT_MAX_LENGTH).nullable(),
+  ip: z.string().max(64),
+});
+
 /** Every job the application knows: name → queue, payload schema, retry policy. */
 export const JOBS = {
+  'record-clicks': job({
+    queue: 'clicks',
+    payload: z.object({ clicks: z.array(rawClick).min(1).max(CLICK_BATCH_MAX) }),
+    retry: CLICKS_RETRY,
+  }),
+  'purge-expired-auth': job({
+    queue: 'default',
+    payload: z.object({}),
+    retry: { attempts: 3, backoffDelayMs: 60_000 },
+  }),
   'send-password-reset-email': job({
     queue: 'email',
     payload: z.object({ userId: z.uuid() }),

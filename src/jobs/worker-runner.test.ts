@@ -22,6 +22,8 @@ test('a handler gets the validated payload; a bad payload or unknown job is perm
       return Promise.resolve();
     },
     'send-welcome-email': noop,
+    'record-clicks': noop,
+    'purge-expired-auth': noop,
   });
   const userId = randomUUID();
   await dispatch('send-password-reset-email', { userId }, { jobId: '1', attempt: 1 });

@@ -88,6 +88,12 @@ export async function startWorkers(options: WorkerRunnerOptions): Promise<Runnin
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency,
+        // A worker that dies mid-job hands it back within about 20 s (its lock lapses, the next
+        // stalled check requeues it) instead of BullMQ's 30-60 s; locks renew every 7.5 s.
+        lockDuration: 15_000,
+        stalledInterval: 5_000,
+        // A job may survive a few crashes of its workers before it is failed (dead-lettered).
+        maxStalledCount: 3,
         autorun: false,
       },
     );

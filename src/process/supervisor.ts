@@ -3,7 +3,12 @@ import { createServer, isIPv6, type AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import { describeRuntime } from '#src/container.ts';
 import type { Settings } from '#src/settings/index.ts';
-import { DRAIN_MESSAGE, isListeningMessage } from './web-worker.ts';
+import {
+  DRAIN_MESSAGE,
+  isListenerClosedMessage,
+  isListeningMessage,
+  LISTENER_CLOSED_ACK,
+} from './web-worker.ts';
 
 const RESTART_DELAY_FIRST_MS = 1_000;
 const RESTART_DELAY_MAX_MS = 30_000;
@@ -114,6 +119,11 @@ class Supervisor {
     };
     this.members.set(worker.id, member);
     worker.on('message', (message) => {
+      // Cluster handled the worker's listener close (sent before this, on the same channel).
+      if (isListenerClosedMessage(message)) {
+        if (worker.isConnected()) worker.send(LISTENER_CLOSED_ACK);
+        return;
+      }
       if (!isListeningMessage(message)) return;
       member.listeningSince = Date.now();
       settle(true);

@@ -18,6 +18,20 @@ export interface ListeningMessage {
 /** The primary asks a worker to stop accepting, finish its requests and exit. */
 export const DRAIN_MESSAGE = { type: 'hoplink:drain' } as const;
 
+/**
+ * A draining worker has closed its listener; sent after cluster's own close message on the same
+ * channel, so the primary has stopped routing connections to it when it answers with the ack.
+ */
+export const LISTENER_CLOSED_MESSAGE = { type: 'hoplink:listener-closed' } as const;
+export const LISTENER_CLOSED_ACK = { type: 'hoplink:listener-closed-ack' } as const;
+
+export function isListenerClosedMessage(message: unknown): boolean {
+  return (message as { type?: unknown } | null)?.type === LISTENER_CLOSED_MESSAGE.type;
+}
+
+/** How long a worker waits for the primary's ack before it drains anyway. */
+const ROUTING_ACK_TIMEOUT_MS = 2_000;
+
 export function isListeningMessage(message: unknown): message is ListeningMessage {
   return (message as ListeningMessage | null)?.type === 'hoplink:listening';
 }
@@ -74,12 +88,16 @@ export async function runWebWorker(options: LoadSettingsOptions): Promise<number
     await listen(app.server, settings.serverHost, settings.serverPort);
   })();
   const drain = async (): Promise<number> => {
-    draining = true;
     const deadline = Date.now() + settings.serverShutdownTimeout;
     await listening.catch(() => undefined);
     // http.Server#close would also cut idle keep-alive connections at once, while their clients
     // may be sending the next request; closing only the listener stops new connections first.
     Server.prototype.close.call(app.server);
+    // Only once the primary routes no more connections here do responses say `Connection:
+    // close`: a client reconnecting earlier would land in the primary's queue for this worker,
+    // and when the last worker leaves, the primary resets what that queue holds.
+    await primaryStoppedRouting();
+    draining = true;
     await connectionsGone(app.server, Math.min(IDLE_GRACE_MS, settings.serverShutdownTimeout));
     const closed = await Promise.race([
       app.close().then(() => true),
@@ -117,10 +135,29 @@ export async function runWebWorker(options: LoadSettingsOptions): Promise<number
     logger.fatal({ err: error }, `cannot listen on ${settings.serverHost}:${settings.serverPort}`);
     return 1;
   }
+  container.startBackgroundWork();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.serverPort;
   process.send?.({ type: 'hoplink:listening', port } satisfies ListeningMessage);
   return finished;
+}
+
+/** Resolves when the primary acknowledges LISTENER_CLOSED_MESSAGE (or after a timeout). */
+function primaryStoppedRouting(): Promise<void> {
+  if (!process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve();
+    };
+    const onMessage = (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type === LISTENER_CLOSED_ACK.type) done();
+    };
+    const timer = setTimeout(done, ROUTING_ACK_TIMEOUT_MS);
+    process.on('message', onMessage);
+    process.send?.(LISTENER_CLOSED_MESSAGE);
+  });
 }
 
 /** Listens on the raw server: Fastify's listen() logs a line per worker, the primary prints one. */

@@ -196,7 +196,7 @@ export const definitions = {
   }),
   dataDir: setting({
     env: 'DATA_DIR',
-    doc: 'Directory for embedded data (development secret, embedded database).',
+    doc: 'Directory for local data: the development secret, the embedded database and the click spool (keep it on a persistent volume in production).',
     parse: text(),
     default: './data',
   }),
@@ -446,6 +446,24 @@ export const definitions = {
     doc: 'How click IPs are stored: anonymize (IPv4 /24, IPv6 /48), full, or none.',
     parse: oneOf(['anonymize', 'full', 'none']),
     default: 'anonymize',
+  }),
+  clickBatchSize: setting({
+    env: 'CLICK_BATCH_SIZE',
+    doc: 'Clicks a web process gathers into one batch for the clicks queue; a full batch is sent at once.',
+    parse: int(1, 5_000),
+    default: '500',
+  }),
+  clickFlushInterval: setting({
+    env: 'CLICK_FLUSH_INTERVAL',
+    doc: 'Longest a captured click waits in a web process before its batch is sent: what a hard crash of that process can lose.',
+    parse: duration(),
+    default: '1s',
+  }),
+  clickSpoolMaxSize: setting({
+    env: 'CLICK_SPOOL_MAX_SIZE',
+    doc: 'Largest size of the files (under DATA_DIR/click-spool) a web process appends click batches to while Redis is unreachable; beyond it batches wait in memory (10,000 clicks at most, then the oldest are dropped, and logged).',
+    parse: size(),
+    default: '256MiB',
   }),
   apiRateLimit: setting({
     env: 'API_RATE_LIMIT',

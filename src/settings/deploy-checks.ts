@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { LoadedSettings } from './load-settings.ts';
 import type { Finding } from './findings.ts';
 
@@ -164,6 +165,17 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
       // Unreadable files are reported when they are read.
     }
   }
+  // With Redis, web processes spool click batches under DATA_DIR while it is unreachable.
+  const dataDirProblem =
+    settings.queueMode === 'redis' ? unwritableDirectory(settings.dataDir) : null;
+  if (dataDirProblem) {
+    warn(
+      'hoplink.W021',
+      'DATA_DIR',
+      `${dataDirProblem}: web processes could not spool clicks there while Redis is unreachable.`,
+      'Point DATA_DIR at a writable, persistent volume (the click spool is DATA_DIR/click-spool).',
+    );
+  }
   // Only a note: staff sessions guard the area anyway, and many teams have no fixed network.
   if (settings.adminAllowedIps.length === 0) {
     note(
@@ -174,4 +186,22 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
     );
   }
   return findings;
+}
+
+/** Why `path` cannot become a writable directory (its nearest existing ancestor decides), or null. */
+function unwritableDirectory(path: string): string | null {
+  let current = resolve(path);
+  for (;;) {
+    try {
+      if (!statSync(current).isDirectory()) return `${current} is not a directory`;
+      accessSync(current, constants.W_OK);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') return `${current} is not writable by this user`;
+      const parent = dirname(current);
+      if (parent === current) return `no part of ${path} exists`;
+      current = parent;
+    }
+  }
 }

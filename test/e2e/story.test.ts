@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from '#test/helpers/database.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
+import { startWorker, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 // The whole story a visitor lives, over real HTTP against `hoplink serve` in its own process:
 // once on the embedded database (development profile), once in production on PostgreSQL.
@@ -239,6 +240,7 @@ describe(
   () => {
     let database: TestDatabase | undefined;
     let server: ServeProcess | undefined;
+    let worker: WorkerProcess | undefined;
     const siteUrl = 'https://hop.example.com';
     before(async () => {
       // An empty database, migrated the way an operator does it: `hoplink migrate`, then serve.
@@ -247,9 +249,14 @@ describe(
       const migrated = await runHoplink(['migrate'], { env });
       assert.equal(migrated.code, 0, showRun(migrated));
       server = await startServer({ env });
+      // Production writes clicks in the worker; this one takes the clicks queue only (the
+      // welcome email would wait for an SMTP server this story does not run).
+      worker = await startWorker(env, ['clicks']);
     });
     after(async () => {
       await server?.stop();
+      worker?.child.kill('SIGTERM');
+      await worker?.exited;
       await database?.drop();
     });
 

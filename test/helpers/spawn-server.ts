@@ -41,8 +41,9 @@ export function productionEnv(databaseUrl: string): Record<string, string> {
     DATABASE_URL: databaseUrl,
     // Redis as CI runs it; the SMTP server is never contacted by these tests.
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    // Jobs these servers enqueue (welcome emails) stay apart from any real deployment's keys.
-    QUEUE_PREFIX: 'hoplink-test-serve',
+    // Each server's jobs (welcome emails, clicks) stay apart from every other's, so a worker a
+    // test starts with the same environment takes only that server's jobs.
+    QUEUE_PREFIX: `hoplink-test-serve-${randomBytes(4).toString('hex')}`,
     EMAIL_URL: 'smtp://127.0.0.1:2525',
     LOG_LEVEL: 'info',
     STATIC_ROOT: builtAssets().outDir,

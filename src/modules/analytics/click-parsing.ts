@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
-import type { RawClick } from './click-sink.ts';
+import {
+  clickHeader,
+  RAW_REFERRER_MAX_LENGTH,
+  RAW_USER_AGENT_MAX_LENGTH,
+  type RawClick,
+} from './click-sink.ts';
 import type { ClickValues } from './clicks.repository.ts';
 import { storedIp, unmapIpv4, type ClickIpMode } from './ip-address.ts';
-
-const REFERRER_MAX_LENGTH = 2048;
-// ua-parser-js reads no further than this either; longer headers are padding or attacks.
-const USER_AGENT_MAX_LENGTH = 512;
 
 /** The host of an http(s) referrer, lowercased; null for none, other schemes or garbage. */
 export function referrerHost(referrer: string | null): string | null {
@@ -50,11 +51,11 @@ export interface ClickParsingContext {
  * (a missing user agent counts as a bot: browsers always send one), IP per CLICK_IP_MODE.
  */
 export function parseClick(raw: RawClick, context: ClickParsingContext): ClickValues {
-  const userAgent = raw.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null;
+  const userAgent = clickHeader(raw.userAgent ?? undefined, RAW_USER_AGENT_MAX_LENGTH);
   const { browser, os, device } = new UAParser(userAgent ?? '').getResult();
   const browserName = browser.name ?? null;
   const osName = os.name ?? null;
-  const referrer = raw.referrer?.slice(0, REFERRER_MAX_LENGTH) || null;
+  const referrer = clickHeader(raw.referrer ?? undefined, RAW_REFERRER_MAX_LENGTH);
   return {
     eventId: raw.eventId,
     linkId: raw.linkId,

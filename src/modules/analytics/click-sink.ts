@@ -8,9 +8,9 @@ export interface RawClick {
   readonly linkId: string;
   /** Epoch milliseconds. */
   readonly clickedAt: number;
-  /** The Referer header as sent, or null. */
+  /** The Referer header as sent (cut at RAW_REFERRER_MAX_LENGTH), or null. */
   readonly referrer: string | null;
-  /** The User-Agent header as sent, or null. */
+  /** The User-Agent header as sent (cut at RAW_USER_AGENT_MAX_LENGTH), or null. */
   readonly userAgent: string | null;
   /** The client IP as Fastify decided it (forwarded only from trusted proxies). */
   readonly ip: string;
@@ -22,4 +22,17 @@ export interface RawClick {
  */
 export interface ClickSink {
   capture(click: RawClick): void;
+}
+
+/** Longest referrer kept; the clicks table stores no more. */
+export const RAW_REFERRER_MAX_LENGTH = 2048;
+/** ua-parser-js reads no further than this either; longer headers are padding or attacks. */
+export const RAW_USER_AGENT_MAX_LENGTH = 512;
+/** Most clicks one queued batch may hold (CLICK_BATCH_SIZE stays below it). */
+export const CLICK_BATCH_MAX = 5_000;
+
+/** A request header as a click keeps it: cut to `max`, null when absent or empty. */
+export function clickHeader(value: string | undefined, max: number): string | null {
+  if (!value) return null;
+  return value.length > max ? value.slice(0, max) : value;
 }

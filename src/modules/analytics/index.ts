@@ -3,7 +3,14 @@ export {
   type BatchingClickSink,
   type BatchingClickSinkOptions,
 } from './batching-click-sink.ts';
-export type { ClickSink, RawClick } from './click-sink.ts';
+export {
+  CLICK_BATCH_MAX,
+  clickHeader,
+  RAW_REFERRER_MAX_LENGTH,
+  RAW_USER_AGENT_MAX_LENGTH,
+  type ClickSink,
+  type RawClick,
+} from './click-sink.ts';
 export {
   createClickWriter,
   type ClickWriter,
@@ -24,3 +31,10 @@ export {
   type LinkStats,
   type StatsService,
 } from './stats.service.ts';
+export { createClickDelivery, type ClickDelivery } from './click-delivery.ts';
+export {
+  ClickSpoolFullError,
+  createClickSpool,
+  type ClickBatch,
+  type ClickSpool,
+} from './click-spool.ts';

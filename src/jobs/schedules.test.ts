@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createLogger } from '#src/lib/logger.ts';
+import {
+  redisReachable,
+  SKIP_REDIS,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+} from '#test/helpers/redis.ts';
+import { until } from '#test/helpers/worker-process.ts';
+import { createEagerQueue } from './eager-queue.ts';
+import { JOB_NAMES, type JobName } from './job-registry.ts';
+import { registerSchedules, SCHEDULES, startInProcessSchedules } from './schedules.ts';
+import { createJobDispatcher } from './worker-runner.ts';
+
+const logger = createLogger({ level: 'silent', format: 'json' });
+
+test('every schedule names a registered job', () => {
+  assert.ok(SCHEDULES.length > 0);
+  for (const schedule of SCHEDULES) assert.ok(JOB_NAMES.includes(schedule.job));
+});
+
+test('in process: each schedule enqueues its job every period until stopped', async () => {
+  const ran: JobName[] = [];
+  const record = (name: JobName) => () => {
+    ran.push(name);
+    return Promise.resolve();
+  };
+  const dispatch = createJobDispatcher(
+    Object.fromEntries(JOB_NAMES.map((name) => [name, record(name)])),
+  );
+  const stop = startInProcessSchedules(createEagerQueue(dispatch), logger, [
+    { job: 'purge-expired-auth', everyMs: 20 },
+  ]);
+  await until(() => ran.length >= 3, 'three runs', 5_000);
+  stop();
+  const runs = ran.length;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(ran.length, runs, 'no run after stop');
+  assert.ok(ran.every((name) => name === 'purge-expired-auth'));
+});
+
+await describe('Redis schedules', (await redisReachable()) ? {} : { skip: SKIP_REDIS }, () => {
+  test('registering twice (two workers starting) keeps one scheduler per job', async () => {
+    const { prefix, cleanup } = uniqueQueuePrefix();
+    const connection = new Redis(TEST_REDIS_URL);
+    const queue = new Queue('default', { connection, prefix });
+    try {
+      await registerSchedules({ url: TEST_REDIS_URL, prefix }, logger);
+      await registerSchedules({ url: TEST_REDIS_URL, prefix }, logger);
+      const schedulers = await queue.getJobSchedulers();
+      assert.deepEqual(
+        schedulers.map((scheduler) => [scheduler.key, scheduler.name, Number(scheduler.every)]),
+        [['purge-expired-auth', 'purge-expired-auth', 3_600_000]],
+      );
+      // The first run is queued at once, as a job of the default queue.
+      const waiting = await queue.getJobs(['delayed', 'waiting']);
+      assert.deepEqual(
+        waiting.map((job) => job.name),
+        ['purge-expired-auth'],
+      );
+    } finally {
+      await queue.close();
+      await connection.quit();
+      await cleanup();
+    }
+  });
+});
