@@ -39,7 +39,7 @@ export function buildServer(container: Container): FastifyInstance {
   const logger: FastifyBaseLogger = container.logger;
   const app = Fastify({
     loggerInstance: logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(container.logger),
     requestIdHeader: false,
     genReqId: generateRequestId,
     trustProxy: settings.trustProxyHeaders ? [...settings.trustedProxies] : false,

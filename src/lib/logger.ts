@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 
@@ -42,15 +43,60 @@ export function createLogger(options: LoggerOptions): Logger {
           colorize: options.destination === undefined && process.stdout.isTTY,
           ignore: 'pid,hostname',
         })
-      : (options.destination ?? pino.destination({ dest: 1, sync: true }));
-  return pino(
-    {
-      level: options.level,
-      base: { pid: process.pid },
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
+      : (options.destination ?? asyncStdout());
+  const logger = pino(
+    { ...lineFormat(options.level), redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } },
     destination,
   );
+  reportDroppedLines(destination, logger);
+  return logger;
+}
+
+function lineFormat(level: string) {
+  return {
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+}
+
+/**
+ * A logger writing lines shaped like `logger`'s to the same destination, without redaction: for
+ * the one line per request, whose fields are fixed and carry nothing to censor (its URL is
+ * masked by the caller). Redaction walks every path on every line; on the redirect that was the
+ * largest single cost after the socket writes.
+ */
+export function createAccessLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, DestinationStream>)[
+    pino.symbols.streamSym
+  ];
+  return pino(lineFormat(logger.level), destination);
+}
+
+/** Bytes of log lines waiting for stdout before further lines are dropped (and counted). */
+const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * stdout, written asynchronously: a request never waits on it, and lines written while one write
+ * is in flight go out together. A reader that stalls costs at most LOG_BUFFER_MAX_BYTES of
+ * memory; pino flushes what is left synchronously on exit.
+ */
+function asyncStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX_BYTES });
+}
+
+/** Lines dropped by a full buffer are reported by one line, once the buffer has room again. */
+function reportDroppedLines(destination: DestinationStream, logger: Logger): void {
+  if (!(destination instanceof EventEmitter)) return;
+  let dropped = 0;
+  let timer: NodeJS.Timeout | null = null;
+  destination.on('drop', () => {
+    dropped += 1;
+    timer ??= setTimeout(() => {
+      timer = null;
+      logger.warn({ droppedLines: dropped }, 'log lines dropped: stdout did not keep up');
+      dropped = 0;
+    }, 5_000).unref();
+  });
 }

@@ -75,7 +75,15 @@ class Supervisor {
       void this.reload();
     });
 
-    const { serverHost, serverPort, webConcurrency } = this.settings;
+    const { serverHost, serverPort, webConcurrency, webHeapLimit } = this.settings;
+    if (webHeapLimit > 0) {
+      // Without a limit V8 lets garbage pile up to hundreds of MiB under load before a full
+      // collection; the live heap is a fraction of it. See WEB_HEAP_LIMIT.
+      const megabytes = Math.max(16, Math.round(webHeapLimit / 1_048_576));
+      cluster.setupPrimary({
+        execArgv: [...process.execArgv, `--max-old-space-size=${String(megabytes)}`],
+      });
+    }
     try {
       // Port 0 is resolved once, so every worker, replacements included, binds the same port.
       this.port = serverPort === 0 ? await freePort(serverHost) : serverPort;

@@ -226,6 +226,12 @@ export const definitions = {
     default: byProfile('1', String(availableParallelism())),
     defaultDoc: { production: 'available CPUs' },
   }),
+  webHeapLimit: setting({
+    env: 'WEB_HEAP_LIMIT',
+    doc: "Old-generation heap limit of each web worker (Node's --max-old-space-size); V8 collects sooner near it, keeping memory flat under load. A worker needs about 40 MiB live; 0 keeps Node's default.",
+    parse: size({ allowZero: true }),
+    default: '96MiB',
+  }),
   serverTlsCert: maybe({
     env: 'SERVER_TLS_CERT',
     doc: 'Path to the PEM certificate (chain); with SERVER_TLS_KEY turns on HTTPS and secure defaults.',

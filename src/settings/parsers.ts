@@ -38,10 +38,11 @@ export const duration = (): Parser<number> =>
     return ms;
   });
 
-export const size = (): Parser<number> =>
+/** `allowZero`: 0 is accepted (a setting where it means "no limit"). */
+export const size = ({ allowZero = false } = {}): Parser<number> =>
   z.string().transform((text, ctx) => {
     const bytes = parseSize(text);
-    if (bytes === null || bytes <= 0) {
+    if (bytes === null || bytes < 0 || (bytes === 0 && !allowZero)) {
       ctx.addIssue({ code: 'custom', message: 'must be a size such as 1MiB, 512KiB or 1048576' });
       return z.NEVER;
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -354,3 +355,24 @@ test(
     }
   },
 );
+
+test('WEB_HEAP_LIMIT caps each web worker heap; 0 keeps Node default', async () => {
+  const workerArgs = (server: Awaited<ReturnType<typeof startServer>>) =>
+    server
+      .workerPids()
+      .map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
+  const limited = await startServer({ env: { WEB_HEAP_LIMIT: '64MiB' } });
+  try {
+    const args = workerArgs(limited);
+    assert.equal(args.length, 1);
+    assert.match(args[0] ?? '', /--max-old-space-size=64(\s|$)/);
+  } finally {
+    await limited.stop();
+  }
+  const unlimited = await startServer({ env: { WEB_HEAP_LIMIT: '0' } });
+  try {
+    assert.doesNotMatch(workerArgs(unlimited).join('\n'), /--max-old-space-size/);
+  } finally {
+    await unlimited.stop();
+  }
+});

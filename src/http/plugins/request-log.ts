@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createAccessLogger, type Logger } from '#src/lib/logger.ts';
 
 const SENSITIVE_QUERY = /^(?:.*token.*|.*password.*|.*secret.*|.*key.*|signature|sig|code)$/i;
 const SENSITIVE_PATHS = [/^(\/accounts\/reset\/)[^/?]+/];
@@ -21,8 +22,12 @@ export function redactUrl(url: string): string {
  * request id, method, route, status and duration (plus the client IP as proxy trust decided it).
  */
 export class RequestLogController extends LogController {
-  constructor() {
+  private readonly access: Logger;
+
+  /** `logger`: the application's; request lines go to its destination, unredacted (see below). */
+  constructor(logger: Logger) {
     super({ requestIdLogLabel: 'requestId' });
+    this.access = createAccessLogger(logger);
   }
 
   override incomingRequest(): void {
@@ -42,7 +47,8 @@ export class RequestLogController extends LogController {
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
     };
+    // A failure's line carries the error (and may carry anything): it goes through redaction.
     if (error) request.log.error({ ...fields, err: error }, 'request');
-    else request.log.info(fields, 'request');
+    else this.access.info({ requestId: request.id, ...fields }, 'request');
   }
 }
