@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from './redis.ts';
 import { until } from './worker-process.ts';
 
 /** Whether `redis-server` can be started here (the fault tests stop and restart their own). */
@@ -62,26 +62,7 @@ export class PrivateRedis {
       { stdio: 'ignore' },
     );
     this.process = child;
-    await until(
-      async () => {
-        const client = new Redis(this.url, {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          await client.ping();
-          return true;
-        } catch {
-          return false;
-        } finally {
-          client.disconnect();
-        }
-      },
-      `redis-server on port ${String(this.port)}`,
-    );
+    await until(() => redisAnswers(this.url), `redis-server on port ${String(this.port)}`);
   }
 
   /** SIGTERM: Redis finishes its append-only file and exits; clients see refused connections. */

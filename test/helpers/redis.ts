@@ -8,26 +8,29 @@ export const SKIP_REDIS = `Redis is not reachable at ${new URL(TEST_REDIS_URL).h
 
 let reachable: Promise<boolean> | undefined;
 
-/** Whether Redis answers; asked once per test process. */
+/** Whether a Redis answers at `url` now: one attempt, no retries. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether the shared test Redis answers; asked once per test process. */
 export function redisReachable(): Promise<boolean> {
-  reachable ??= (async () => {
-    const client = new Redis(TEST_REDIS_URL, {
-      lazyConnect: true,
-      connectTimeout: 2_000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
-  })();
+  reachable ??= redisAnswers(TEST_REDIS_URL);
   return reachable;
 }
 

@@ -13,22 +13,15 @@ import { tmpdir } from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { RawClick } from './click-sink.ts';
 import {
   ClickSpoolFullError,
   createClickSpool,
   type ClickBatch,
   type ClickSpool,
 } from './click-spool.ts';
+import { collectingLogger, rawClick } from '#test/helpers/click-fixtures.ts';
 
-const click = (n: number): RawClick => ({
-  eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  linkId: '0b6a1c52-3d0e-4f3c-9a53-8a7c1b6f2e10',
-  clickedAt: 1_700_000_000_000 + n,
-  referrer: n % 2 === 0 ? 'https://example.com/' : null,
-  userAgent: 'Mozilla/5.0',
-  ip: '203.0.113.7',
-});
+const click = rawClick;
 
 const batch = (id: string, ...clicks: number[]): ClickBatch => ({
   batchId: id,
@@ -36,24 +29,6 @@ const batch = (id: string, ...clicks: number[]): ClickBatch => ({
 });
 
 const lineOf = (b: ClickBatch): string => `${JSON.stringify(b)}\n`;
-
-interface LogLine {
-  level: 'warn' | 'info' | 'error';
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-function collectingLogger() {
-  const lines: LogLine[] = [];
-  const at =
-    (level: LogLine['level']) =>
-    (...args: unknown[]): void => {
-      const [first, second] = args;
-      if (typeof first === 'string') lines.push({ level, msg: first, fields: {} });
-      else lines.push({ level, msg: String(second), fields: first as Record<string, unknown> });
-    };
-  return { lines, logger: { warn: at('warn'), info: at('info'), error: at('error') } };
-}
 
 /** A queue that records what it was sent; `failOn` rejects that batch id (once unless told). */
 function recordingQueue() {
