@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordResetService, UsersService } from '#src/modules/accounts/index.ts';
 import { requireUser, safeNextPath, signedInUser } from '#src/http/plugins/require-user.ts';
 import { formFailure } from './form-errors.ts';
@@ -9,6 +9,7 @@ import {
   passwordResetDonePage,
   passwordResetRequestPage,
   profilePage,
+  type ProfilePageOptions,
   registerPage,
   resetCompletePage,
   resetPasswordPage,
@@ -146,15 +147,28 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
     return reply.redirect('/', 303);
   });
 
+  /** The profile page: both forms, with the given values and one form's errors. */
+  function renderProfile(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    page: Omit<ProfilePageOptions, 'csrfToken' | 'passwordMinLength'>,
+    statusCode?: number,
+  ) {
+    return sendPage(
+      request,
+      reply,
+      {
+        title: 'Your profile',
+        body: profilePage({ ...page, csrfToken: request.csrfToken(), passwordMinLength }),
+      },
+      statusCode,
+    );
+  }
+
   app.get('/accounts/profile', { preHandler: requireUser }, (request, reply) => {
     const user = signedInUser(request);
-    return sendPage(request, reply, {
-      title: 'Your profile',
-      body: profilePage({
-        csrfToken: request.csrfToken(),
-        values: { email: user.email, username: user.username },
-        passwordMinLength,
-      }),
+    return renderProfile(request, reply, {
+      values: { email: user.email, username: user.username },
     });
   });
 
@@ -169,18 +183,10 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
         return await reply.redirect('/accounts/profile', 303);
       } catch (error) {
         const failure = formFailure(error, reply);
-        return sendPage(
+        return renderProfile(
           request,
           reply,
-          {
-            title: 'Your profile',
-            body: profilePage({
-              csrfToken: request.csrfToken(),
-              values: { email, username },
-              profileErrors: failure.errors,
-              passwordMinLength,
-            }),
-          },
+          { values: { email, username }, profileErrors: failure.errors },
           failure.statusCode,
         );
       }
@@ -202,17 +208,12 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
         return await reply.redirect('/accounts/profile', 303);
       } catch (error) {
         const failure = formFailure(error, reply);
-        return sendPage(
+        return renderProfile(
           request,
           reply,
           {
-            title: 'Your profile',
-            body: profilePage({
-              csrfToken: request.csrfToken(),
-              values: { email: user.email, username: user.username },
-              passwordErrors: failure.errors,
-              passwordMinLength,
-            }),
+            values: { email: user.email, username: user.username },
+            passwordErrors: failure.errors,
           },
           failure.statusCode,
         );
