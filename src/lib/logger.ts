@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -35,21 +36,37 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination =
-    options.format === 'pretty'
-      ? pinoPretty({
-          sync: true,
-          destination: options.destination ?? 1,
-          colorize: options.destination === undefined && process.stdout.isTTY,
-          ignore: 'pid,hostname',
-        })
-      : (options.destination ?? asyncStdout());
+  const pretty = options.format === 'pretty' ? loadPinoPretty() : null;
+  const destination = pretty
+    ? pretty({
+        sync: true,
+        destination: options.destination ?? 1,
+        colorize: options.destination === undefined && process.stdout.isTTY,
+        ignore: 'pid,hostname',
+      })
+    : (options.destination ?? asyncStdout());
   const logger = pino(
     { ...lineFormat(options.level), redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } },
     destination,
   );
   reportDroppedLines(destination, logger);
+  if (options.format === 'pretty' && !pretty) {
+    logger.warn('LOG_FORMAT=pretty needs pino-pretty, a development dependency; logging JSON');
+  }
   return logger;
+}
+
+/**
+ * pino-pretty is a development dependency: a runtime install (`npm ci --omit=dev`, the container
+ * image) does not have it, so it is loaded only when asked for, and its absence is not fatal.
+ */
+function loadPinoPretty(): typeof PinoPretty | null {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
+    throw error;
+  }
 }
 
 function lineFormat(level: string) {
