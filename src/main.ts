@@ -36,6 +36,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'create a staff account (--email --username; password from stdin or a prompt)',
     load: () => import('#src/cli/createsuperuser.ts'),
   },
+  healthcheck: {
+    summary: 'container health check: the local /healthz, or --worker for the worker heartbeat',
+    load: () => import('#src/cli/healthcheck.ts'),
+  },
   token: {
     summary:
       'token create --email E --name N [--scopes …] prints an API token; token revoke <prefix>',

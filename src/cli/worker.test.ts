@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createBullmqQueue } from '#src/jobs/bullmq-queue.ts';
 import type { JobQueue } from '#src/jobs/queue.ts';
 import { createUser } from '#test/factories.ts';
+import { runHoplink, showRun } from '#test/helpers/cli.ts';
 import { startSmtpServer } from '#test/helpers/smtp-server.ts';
 import {
   createTestDatabase,
@@ -33,6 +37,8 @@ await describe(
     let inspector: Queue;
     let connection: Redis;
     const { prefix, cleanup } = uniqueQueuePrefix();
+    // The worker's own temporary directory, where its heartbeat file lives.
+    const workerTmp = mkdtempSync(join(tmpdir(), 'hoplink-worker-tmp-'));
 
     before(async () => {
       database = await createTestDatabase('postgres');
@@ -49,6 +55,7 @@ await describe(
           EMAIL_URL: `smtp://127.0.0.1:${port}`,
           SITE_URL: 'https://hop.example.com',
           SERVER_SHUTDOWN_TIMEOUT: '20s',
+          TMPDIR: workerTmp,
         },
         ['email'],
       );
@@ -66,6 +73,7 @@ await describe(
       await smtp.close();
       await database.drop();
       await cleanup();
+      rmSync(workerTmp, { recursive: true, force: true });
     });
 
     async function state(jobId: string): Promise<string> {
@@ -120,9 +128,15 @@ await describe(
       });
       await producer.enqueue('send-password-reset-email', { userId: user.id }, { jobId: 'slow' });
       await until(() => smtp.started.includes(user.email), 'the job to reach the SMTP server');
+      const probe = () => runHoplink(['healthcheck', '--worker'], { env: { TMPDIR: workerTmp } });
+      const alive = await probe();
+      assert.equal(alive.code, 0, showRun(alive));
       worker.child.kill('SIGTERM');
       const code = await worker.exited;
       assert.equal(code, 0, worker.show());
+      const gone = await probe();
+      assert.equal(gone.code, 1, showRun(gone));
+      assert.match(gone.stderr, /worker unhealthy: no heartbeat file/);
       assert.ok(
         smtp.delivered.some((mail) => mail.to === user.email),
         'the in-flight email was sent',

@@ -3,6 +3,7 @@ import { createContainer, describeRuntime, StartupError, type Container } from '
 import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
 import { registerSchedules } from '#src/jobs/schedules.ts';
 import { startWorkers } from '#src/jobs/worker-runner.ts';
+import { startHeartbeat } from '#src/process/heartbeat.ts';
 import {
   DOTENV_OPTION,
   dotenvOption,
@@ -90,6 +91,7 @@ export function run(argv: string[]): Promise<number> {
       { queues, concurrency, queue: describeRuntime(settings).queue, pid: process.pid },
       `worker processing ${queues.join(', ')}`,
     );
+    const heartbeat = startHeartbeat();
     await signalled;
     logger.info('worker stopping: no new jobs; finishing the ones in flight');
     const finished = await workers.close(settings.serverShutdownTimeout);
@@ -100,6 +102,8 @@ export function run(argv: string[]): Promise<number> {
       );
     }
     await container.close();
+    // Alive until the in-flight jobs are done: a probe failing mid-drain would get it killed.
+    heartbeat.stop();
     logger.info('worker stopped');
     return 0;
   });

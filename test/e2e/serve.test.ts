@@ -14,6 +14,7 @@ import {
   postgresReachable,
   type TestDatabase,
 } from '#test/helpers/database.ts';
+import { runHoplink, showRun } from '#test/helpers/cli.ts';
 import { productionEnv, spawnServe, startServer } from '#test/helpers/spawn-server.ts';
 
 // Production and several workers need PostgreSQL (the embedded database is single-process).
@@ -124,6 +125,31 @@ describe('serve: the TLS matrix', () => {
       }
     });
   }
+
+  test(
+    'healthcheck answers 0 while the server serves, over HTTP and HTTPS, and 1 once it stops',
+    { timeout: 60_000 },
+    async () => {
+      for (const tls of [false, true]) {
+        const tlsEnv: Record<string, string> = tls
+          ? { SERVER_TLS_CERT: certPath, SERVER_TLS_KEY: keyPath }
+          : {};
+        const server = await startServer({ env: tlsEnv });
+        // The probe reads the same settings as the server; the port is the one it got.
+        const env = { ...tlsEnv, SERVER_PORT: new URL(server.url).port };
+        const healthy = await runHoplink(['healthcheck'], { env });
+        assert.equal(healthy.code, 0, showRun(healthy));
+        assert.deepEqual(await server.stop(), { code: 0, signal: null });
+        const stopped = await runHoplink(['healthcheck'], { env });
+        assert.equal(stopped.code, 1, showRun(stopped));
+        const scheme = tls ? 'https' : 'http';
+        assert.match(
+          stopped.stderr,
+          new RegExp(`web unhealthy: ${scheme}://127\\.0\\.0\\.1:\\d+/healthz`),
+        );
+      }
+    },
+  );
 
   test(
     'production, half a pair: refuses to start, naming the missing file',
