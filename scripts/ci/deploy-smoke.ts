@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -415,23 +416,42 @@ async function inspectImage(image: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // What every deployment must do
 
-async function request(
+interface Reply {
+  readonly status: number;
+  readonly location: string | undefined;
+  readonly body: string;
+}
+
+/** node:http rather than fetch: fetch does not send a Host header of the caller's choosing. */
+function request(
   port: number,
   path: string,
   init: { method?: string; token?: string; body?: unknown } = {},
-): Promise<Response> {
+): Promise<Reply> {
   const headers: Record<string, string> = {
     host: PUBLIC_HOST,
     'x-forwarded-proto': 'https',
     'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36',
   };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`http://127.0.0.1:${port}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    redirect: 'manual',
+  const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((done, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          done({ status: res.statusCode ?? 0, location: res.headers.location, body });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${path}: no answer within 10 s`)));
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
@@ -442,8 +462,7 @@ async function exercise(deployment: Deployment, port: number): Promise<void> {
   step('health and readiness');
   for (const path of ['/healthz', '/readyz']) {
     const response = await request(port, path);
-    if (response.status !== 200)
-      fail(`${path} answered ${response.status}: ${await response.text()}`);
+    if (response.status !== 200) fail(`${path} answered ${response.status}: ${response.body}`);
   }
 
   step('a link through the API, followed, its click recorded by the worker');
@@ -457,16 +476,16 @@ async function exercise(deployment: Deployment, port: number): Promise<void> {
     token,
     body: { url: target },
   });
-  if (created.status !== 201) fail(`POST /api/v1/links: ${created.status} ${await created.text()}`);
-  const link = (await created.json()) as { id: string; code: string; shortUrl: string };
+  if (created.status !== 201) fail(`POST /api/v1/links: ${created.status} ${created.body}`);
+  const link = JSON.parse(created.body) as { id: string; code: string; shortUrl: string };
   if (!link.shortUrl.startsWith(`https://${PUBLIC_HOST}/`)) fail(`shortUrl ${link.shortUrl}`);
   const redirect = await request(port, `/${link.code}`);
-  if (redirect.status !== 302 || redirect.headers.get('location') !== target) {
-    fail(`GET /${link.code}: ${redirect.status} → ${String(redirect.headers.get('location'))}`);
+  if (redirect.status !== 302 || redirect.location !== target) {
+    fail(`GET /${link.code}: ${redirect.status} → ${String(redirect.location)}`);
   }
   const clicks = await until(async () => {
     const stats = await request(port, `/api/v1/links/${link.id}/stats`, { token });
-    const body = (await stats.json()) as { clicks: number };
+    const body = JSON.parse(stats.body) as { clicks: number };
     return body.clicks >= 1 ? body.clicks : undefined;
   }, 'the click to be recorded');
   console.log(`redirect 302 to ${target}; ${clicks} click recorded`);
