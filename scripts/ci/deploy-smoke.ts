@@ -11,7 +11,7 @@
  * (so the worker ran), and stop serve and worker with SIGTERM, which must drain and exit 0.
  * The settings are .env.production.example's; only what this machine differs in is overridden.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -210,7 +210,7 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
     EMAIL_URL_FILE: join(secrets, 'hoplink_email_url'),
     ...machineOverrides(port),
   });
-  const services: Service[] = [];
+  const children: ChildProcess[] = [];
   const startLine = new Map<'serve' | 'worker', string>();
 
   for (const line of readmeProductionLines(readFileSync(join(ROOT, 'README.md'), 'utf8'))) {
@@ -230,7 +230,7 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
     const env = line.startsWith('npm ') ? base : serverEnv();
     expectSuccess(
       line,
-      await run('bash', ['-euo', 'pipefail', '-c', line], {
+      await run('sh', ['-euc', line], {
         cwd: clone,
         env,
         input: `${PASSWORD}\n`,
@@ -246,11 +246,12 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
     start: async (role) => {
       const line = startLine.get(role) ?? fail(`no README line starts ${role}`);
       step(`README: ${line} (in the background)`);
-      const child = spawn('bash', ['-c', `exec ${line}`], {
+      const child = spawn('sh', ['-c', `exec ${line}`], {
         cwd: clone,
         env: serverEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      children.push(child);
       let output = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -264,10 +265,11 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
         },
         output: () => Promise.resolve(output),
       };
-      services.push(service);
       return service;
     },
     cleanup: async () => {
+      // A failed run must not leave servers behind.
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(clone, { recursive: true, force: true });
       rmSync(secrets, { recursive: true, force: true });
       await Promise.resolve();
@@ -458,7 +460,25 @@ function request(
 async function exercise(deployment: Deployment, port: number): Promise<void> {
   const serve = await deployment.start('serve');
   const worker = await deployment.start('worker');
+  try {
+    await use(deployment, port);
+  } catch (error) {
+    for (const service of [serve, worker]) {
+      const lines = (await service.output()).trimEnd().split('\n').slice(-40);
+      console.error(`--- last lines of ${service.role} ---\n${lines.join('\n')}`);
+    }
+    throw error;
+  }
 
+  step('SIGTERM: serve and worker drain and exit 0');
+  for (const service of [serve, worker]) {
+    const code = await service.stop();
+    if (code !== 0) fail(`${service.role} exited ${String(code)}:\n${await service.output()}`);
+    console.log(`${service.role} exited 0`);
+  }
+}
+
+async function use(deployment: Deployment, port: number): Promise<void> {
   step('health and readiness');
   for (const path of ['/healthz', '/readyz']) {
     const response = await request(port, path);
@@ -489,13 +509,6 @@ async function exercise(deployment: Deployment, port: number): Promise<void> {
     return body.clicks >= 1 ? body.clicks : undefined;
   }, 'the click to be recorded');
   console.log(`redirect 302 to ${target}; ${clicks} click recorded`);
-
-  step('SIGTERM: serve and worker drain and exit 0');
-  for (const service of [serve, worker]) {
-    const code = await service.stop();
-    if (code !== 0) fail(`${service.role} exited ${String(code)}:\n${await service.output()}`);
-    console.log(`${service.role} exited 0`);
-  }
 }
 
 async function main(): Promise<number> {
