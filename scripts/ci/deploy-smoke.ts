@@ -201,6 +201,7 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
   // README's own lines export (they run in one session on a real server).
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   const exported: Record<string, string> = {};
+  const overrides = machineOverrides(port);
   const serverEnv = () => ({
     ...base,
     ...exported,
@@ -208,7 +209,7 @@ async function readmeDeployment(databaseUrl: string, port: number): Promise<Depl
     DATABASE_URL_FILE: join(secrets, 'hoplink_database_url'),
     REDIS_URL_FILE: join(secrets, 'hoplink_redis_url'),
     EMAIL_URL_FILE: join(secrets, 'hoplink_email_url'),
-    ...machineOverrides(port),
+    ...overrides,
   });
   const children: ChildProcess[] = [];
   const startLine = new Map<'serve' | 'worker', string>();
