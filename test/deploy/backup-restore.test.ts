@@ -114,6 +114,13 @@ describe('docs/operations.md: the Kubernetes CronJob runs the backup script', ()
       volumeOf('secrets')?.secret?.items?.map((item) => item.path),
       ['hoplink_database_url'],
     );
+    // The key the operator created for the kustomize base (deploy/kubernetes/base).
+    const base = readFileSync(
+      join(import.meta.dirname, '../../deploy/kubernetes/base/web-deployment.yaml'),
+      'utf8',
+    );
+    const key = volumeOf('secrets')?.secret?.items?.[0]?.key ?? '';
+    assert.match(base, new RegExp(`key: ${key}\\n\\s+path: hoplink_database_url`));
     const backupDir = container.env?.find((variable) => variable.name === 'BACKUP_DIR')?.value;
     assert.equal(backupDir, mountOf('backups'));
     assert.ok(volumeOf('backups')?.persistentVolumeClaim, 'dumps outlive the pod');
