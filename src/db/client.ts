@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -12,6 +13,15 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A Drizzle transaction, accepted by repositories wherever they take a `Database`. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * The rows of a raw statement (Drizzle's `sql`), typed by the caller: node-postgres and PGlite
+ * both answer with `rows`, which the driver-neutral Database type does not promise.
+ */
+export async function rawRows<T>(executor: Database | Transaction, query: SQL): Promise<T[]> {
+  const result: unknown = await executor.execute(query);
+  return (result as { rows: T[] }).rows;
+}
 
 /** One connection for work that must not hop between pooled connections (migrations, locks). */
 export interface RawConnection {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dailySalt, parseClick, referrerHost, utcDay, visitorHash } from './click-parsing.ts';
+import {
+  clientInfo,
+  createClientInfoCache,
+  dailySalt,
+  parseClick,
+  referrerHost,
+  utcDay,
+  visitorHash,
+} from './click-parsing.ts';
 import type { RawClick } from './click-sink.ts';
 import { anonymizeIp, storedIp } from './ip-address.ts';
 
@@ -97,5 +105,24 @@ describe('click parsing', () => {
     const b = parseClick(raw({ ip: '203.0.113.2' }), { ...context, ipMode: 'none' });
     assert.equal(a.ip, null);
     assert.notEqual(a.visitorHash, b.visitorHash);
+  });
+});
+
+describe('the user agent cache', () => {
+  test('answers exactly what parsing answers, parsing each user agent once', () => {
+    const cached = createClientInfoCache(2);
+    for (const userAgent of [CHROME_ANDROID, SAFARI_IPAD, GOOGLEBOT, null, 'curl/8.4.0']) {
+      assert.deepEqual(cached(userAgent), clientInfo(userAgent));
+    }
+    assert.equal(cached('curl/8.4.0'), cached('curl/8.4.0'), 'the second answer is remembered');
+    assert.equal(cached(null).isBot, true);
+  });
+
+  test('a batch parsed through the cache stores the same rows', () => {
+    const clientOf = createClientInfoCache();
+    for (const userAgent of [CHROME_ANDROID, GOOGLEBOT, null]) {
+      const click = raw({ userAgent });
+      assert.deepEqual(parseClick(click, { ...context, clientOf }), parseClick(click, context));
+    }
   });
 });

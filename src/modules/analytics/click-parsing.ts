@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
+import { LRUCache } from 'lru-cache';
 import { UAParser } from 'ua-parser-js';
 import {
   clickHeader,
@@ -41,20 +42,60 @@ export function visitorHash(salt: Buffer, ip: string, userAgent: string | null):
     .digest('hex');
 }
 
-export interface ClickParsingContext {
-  readonly ipMode: ClickIpMode;
-  readonly saltOf: (day: string) => Buffer;
+/** What a click's user agent says about its client. */
+export interface ClientInfo {
+  readonly browser: string | null;
+  readonly os: string | null;
+  readonly device: string | null;
+  readonly isBot: boolean;
 }
 
-/**
- * Turns a raw click into a row: browser, OS and device type from the user agent, bot or not
- * (a missing user agent counts as a bot: browsers always send one), IP per CLICK_IP_MODE.
- */
-export function parseClick(raw: RawClick, context: ClickParsingContext): ClickValues {
-  const userAgent = clickHeader(raw.userAgent ?? undefined, RAW_USER_AGENT_MAX_LENGTH);
+/** Reads a user agent (a missing one counts as a bot: browsers always send one). */
+export function clientInfo(userAgent: string | null): ClientInfo {
   const { browser, os, device } = new UAParser(userAgent ?? '').getResult();
   const browserName = browser.name ?? null;
   const osName = os.name ?? null;
+  return {
+    browser: browserName,
+    os: osName,
+    // ua-parser-js names mobile, tablet and the like, and leaves desktops unnamed.
+    device: device.type ?? ((browserName ?? osName) ? 'desktop' : null),
+    isBot: userAgent === null || isbot(userAgent),
+  };
+}
+
+/**
+ * clientInfo, remembered per user agent. Real traffic repeats a few hundred user agents
+ * endlessly, and parsing one (ua-parser-js, then isbot's patterns) was half of what writing a
+ * batch of clicks cost the worker.
+ */
+export function createClientInfoCache(max = 5_000): (userAgent: string | null) => ClientInfo {
+  const known = new LRUCache<string, ClientInfo>({ max });
+  return (userAgent) => {
+    if (userAgent === null) return clientInfo(null);
+    let info = known.get(userAgent);
+    if (!info) {
+      info = clientInfo(userAgent);
+      known.set(userAgent, info);
+    }
+    return info;
+  };
+}
+
+export interface ClickParsingContext {
+  readonly ipMode: ClickIpMode;
+  readonly saltOf: (day: string) => Buffer;
+  /** clientInfo, or a cache of it. */
+  readonly clientOf?: (userAgent: string | null) => ClientInfo;
+}
+
+/**
+ * Turns a raw click into a row: browser, OS, device type and bot or not from the user agent,
+ * the referrer's host, the IP per CLICK_IP_MODE and the day's visitor hash.
+ */
+export function parseClick(raw: RawClick, context: ClickParsingContext): ClickValues {
+  const userAgent = clickHeader(raw.userAgent ?? undefined, RAW_USER_AGENT_MAX_LENGTH);
+  const client = (context.clientOf ?? clientInfo)(userAgent);
   const referrer = clickHeader(raw.referrer ?? undefined, RAW_REFERRER_MAX_LENGTH);
   return {
     eventId: raw.eventId,
@@ -62,11 +103,10 @@ export function parseClick(raw: RawClick, context: ClickParsingContext): ClickVa
     clickedAt: new Date(raw.clickedAt),
     referrer,
     referrerHost: referrerHost(referrer),
-    browser: browserName,
-    os: osName,
-    // ua-parser-js names mobile, tablet and the like, and leaves desktops unnamed.
-    device: device.type ?? ((browserName ?? osName) ? 'desktop' : null),
-    isBot: userAgent === null || isbot(userAgent),
+    browser: client.browser,
+    os: client.os,
+    device: client.device,
+    isBot: client.isBot,
     ip: storedIp(raw.ip, context.ipMode),
     visitorHash: visitorHash(context.saltOf(utcDay(raw.clickedAt)), raw.ip, userAgent),
   };

@@ -1,5 +1,5 @@
 import type { RawClick } from './click-sink.ts';
-import { dailySalt, parseClick } from './click-parsing.ts';
+import { createClientInfoCache, dailySalt, parseClick } from './click-parsing.ts';
 import type { ClicksRepository } from './clicks.repository.ts';
 import type { ClickIpMode } from './ip-address.ts';
 
@@ -13,6 +13,7 @@ export interface ClickWriterDependencies {
 /** Parses raw clicks (at write time, never in the request) and stores them idempotently. */
 export function createClickWriter(deps: ClickWriterDependencies) {
   const salts = new Map<string, Buffer>();
+  const clientOf = createClientInfoCache();
   function saltOf(day: string): Buffer {
     let salt = salts.get(day);
     if (!salt) {
@@ -26,7 +27,9 @@ export function createClickWriter(deps: ClickWriterDependencies) {
   return {
     /** Returns how many clicks were new. An arrow, so it can be handed to the sink as is. */
     write: async (clicks: readonly RawClick[]): Promise<number> => {
-      const rows = clicks.map((click) => parseClick(click, { ipMode: deps.ipMode, saltOf }));
+      const rows = clicks.map((click) =>
+        parseClick(click, { ipMode: deps.ipMode, saltOf, clientOf }),
+      );
       return deps.repository.insertMany(rows);
     },
   };

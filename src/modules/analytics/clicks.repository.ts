@@ -1,50 +1,70 @@
-import { inArray } from 'drizzle-orm';
-import type { Database, Transaction } from '#src/db/client.ts';
-import { clicks, links } from '#src/db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { rawRows, type Database, type Transaction } from '#src/db/client.ts';
+import type { clicks } from '#src/db/schema.ts';
 
 /** A parsed click, ready to store. */
 export type ClickValues = Omit<typeof clicks.$inferInsert, 'id'>;
 
-// 11 columns a row keeps one statement well under PostgreSQL's 65 535 parameters.
-const ROWS_PER_STATEMENT = 1_000;
+/**
+ * One statement for the whole batch, whatever its size (decision 0014): the rows travel as one
+ * JSON parameter that PostgreSQL unpacks (json_to_recordset), so there is nothing per row to
+ * bind or plan, and the statement is atomic without a transaction's extra round trips.
+ *
+ * It first locks the batch's links in id order until it ends: a link deleted meanwhile drops
+ * its clicks instead of failing the whole batch on the foreign key, and two batches of one link
+ * take turns instead of each holding rollup rows the other needs (a deadlock). Redirects only
+ * read links; an edit of one waits for the batch, milliseconds. Event ids already stored are
+ * skipped (a redelivered batch inserts nothing twice); the `clicks_roll_up` trigger updates the
+ * daily rollups in the same statement. The count replaces a RETURNING of every id.
+ */
+function insertStatement(rows: readonly ClickValues[]) {
+  const payload = JSON.stringify(
+    rows.map((row) => ({
+      event_id: row.eventId,
+      link_id: row.linkId,
+      clicked_at: row.clickedAt.toISOString(),
+      referrer: row.referrer ?? null,
+      referrer_host: row.referrerHost ?? null,
+      browser: row.browser ?? null,
+      os: row.os ?? null,
+      device: row.device ?? null,
+      is_bot: row.isBot ?? false,
+      ip: row.ip ?? null,
+      visitor_hash: row.visitorHash ?? null,
+    })),
+  );
+  return sql`
+    with batch as (
+      select * from json_to_recordset(${payload}::json) as row(
+        event_id uuid, link_id uuid, clicked_at timestamptz, referrer text, referrer_host text,
+        browser text, os text, device text, is_bot boolean, ip text, visitor_hash text)
+    ),
+    live as (
+      select id from links where id in (select link_id from batch)
+      order by id for no key update
+    ),
+    inserted as (
+      insert into clicks (event_id, link_id, clicked_at, referrer, referrer_host, browser, os,
+                          device, is_bot, ip, visitor_hash)
+      select event_id, link_id, clicked_at, referrer, referrer_host, browser, os,
+             device, is_bot, ip, visitor_hash
+      from batch where link_id in (select id from live)
+      on conflict (event_id) do nothing
+      returning 1
+    )
+    select count(*)::int as inserted from inserted`;
+}
 
 export function createClicksRepository(db: Database) {
-  async function insertIn(executor: Transaction, rows: readonly ClickValues[]): Promise<number> {
-    const linkIds = [...new Set(rows.map((row) => row.linkId))];
-    // Locking the links (in id order) until commit keeps them from being deleted before the
-    // insert (whose foreign key would then fail the whole batch), and makes two batches of one
-    // link take turns: otherwise each could hold rollup rows the other needs, a deadlock.
-    // Redirects only read links; an edit of the link waits for the batch, milliseconds.
-    const existing = await executor
-      .select({ id: links.id })
-      .from(links)
-      .where(inArray(links.id, linkIds))
-      .orderBy(links.id)
-      .for('no key update');
-    const live = new Set(existing.map((link) => link.id));
-    const kept = rows.filter((row) => live.has(row.linkId));
-    let inserted = 0;
-    for (let start = 0; start < kept.length; start += ROWS_PER_STATEMENT) {
-      const result = await executor
-        .insert(clicks)
-        .values(kept.slice(start, start + ROWS_PER_STATEMENT))
-        .onConflictDoNothing({ target: clicks.eventId })
-        .returning({ id: clicks.id });
-      inserted += result.length;
-    }
-    return inserted;
-  }
-
   return {
     /**
-     * Stores clicks, ignoring event ids already stored (a redelivered batch inserts nothing
-     * twice) and clicks of links deleted meanwhile (whose foreign key would fail the batch).
-     * All in one transaction (`tx`, or one of its own); the daily rollups the stats read are
-     * updated with it by the `clicks_roll_up` trigger. Returns how many rows were inserted.
+     * Stores clicks idempotently (see insertStatement), in `tx` when given. Returns how many
+     * rows were inserted.
      */
     async insertMany(rows: readonly ClickValues[], tx?: Transaction): Promise<number> {
       if (rows.length === 0) return 0;
-      return tx ? insertIn(tx, rows) : db.transaction((own) => insertIn(own, rows));
+      const [result] = await rawRows<{ inserted: number }>(tx ?? db, insertStatement(rows));
+      return result?.inserted ?? 0;
     },
   };
 }
