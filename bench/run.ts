@@ -88,6 +88,19 @@ interface ServerResult extends Load {
   readonly clicksRecorded?: number;
   /** Summed from the server's "clicks dropped" warnings. */
   readonly clicksDroppedLogged?: number;
+  /** One worker draining the backlog of the measured run: clicks written per second. */
+  readonly workerIngestPerSecond?: number;
+  /** Server and worker running together. */
+  readonly concurrent?: ConcurrentRun;
+}
+
+interface ConcurrentRun {
+  readonly requestsPerSecond: number;
+  readonly p99Ms: number;
+  readonly clicksSent: number;
+  readonly clicksRecorded: number;
+  /** From the end of the load until the last click was a row. */
+  readonly lagMs: number;
 }
 
 const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0 && availableParallelism() > 1;
@@ -357,23 +370,109 @@ async function countClicks(databaseUrl: string, linkId: string): Promise<number>
   }
 }
 
-/** Waits until the count reaches `expected` or stops moving for 10 s (the worker is starting). */
-async function settledClicks(databaseUrl: string, linkId: string, expected: number) {
-  let last = -1;
+interface Drain {
+  readonly recorded: number;
+  /** Clicks per second from the first row the worker wrote to the last. */
+  readonly ingestPerSecond: number;
+  /** From `since` until the count reached `expected` (or stopped moving). */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Polls the click count until it reaches `expected` or stops moving for 10 s (a worker still
+ * starting), timing the writes: the worker's ingest rate, and how long after `since` the last
+ * click landed.
+ */
+async function drainClicks(
+  databaseUrl: string,
+  linkId: string,
+  expected: number,
+  since: number,
+): Promise<Drain> {
+  const start = await countClicks(databaseUrl, linkId);
+  let last = start;
   let stableSince = Date.now();
-  const deadline = Date.now() + 120_000;
+  let firstWriteAt: number | null = null;
+  let firstWriteCount = start;
+  let lastWriteAt = Date.now();
+  const deadline = Date.now() + 300_000;
   for (;;) {
     const count = await countClicks(databaseUrl, linkId);
-    if (count >= expected || Date.now() > deadline) return count;
+    const now = performance.now();
     if (count !== last) {
+      if (firstWriteAt === null) {
+        firstWriteAt = now;
+        firstWriteCount = last;
+      }
+      lastWriteAt = now;
       last = count;
       stableSince = Date.now();
-    } else if (Date.now() - stableSince > 10_000) return count;
-    await sleep(250);
+    }
+    if (count >= expected || Date.now() > deadline || Date.now() - stableSince > 10_000) {
+      const writingMs = firstWriteAt === null ? 0 : lastWriteAt - firstWriteAt;
+      return {
+        recorded: count,
+        ingestPerSecond: writingMs > 0 ? ((count - firstWriteCount) * 1000) / writingMs : 0,
+        elapsedMs: lastWriteAt - since,
+      };
+    }
+    await sleep(50);
   }
 }
 
 // ---- runs --------------------------------------------------------------------------------
+
+/** Runs `work` while a `hoplink worker` (clicks queue only, pinned to `cpu`) is running. */
+async function withWorker<T>(
+  env: Record<string, string>,
+  cpu: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  const [file, argv] = pinned(cpu, process.execPath, [
+    'dist/main.js',
+    'worker',
+    '--queues',
+    'clicks',
+  ]);
+  const worker = spawn(file, argv, { cwd: ROOT, env, stdio: 'ignore' });
+  try {
+    return await work();
+  } finally {
+    await stop(worker);
+  }
+}
+
+/**
+ * The steady state: server and worker together (the worker on the load generator's core, the
+ * only other one), load for the same window, then how long until the last click is a row.
+ */
+async function clickLag(
+  env: Record<string, string>,
+  databaseUrl: string,
+  link: { id: string; code: string },
+): Promise<ConcurrentRun> {
+  const before = await countClicks(databaseUrl, link.id);
+  return withWorker(env, 1, async () => {
+    const server = await start(process.execPath, ['dist/main.js', 'serve'], env, {
+      url: `http://127.0.0.1:${env.SERVER_PORT ?? ''}/healthz`,
+    });
+    try {
+      log(`hoplink + worker: ${durationS}s at ${connections} connections, then the click lag`);
+      const load = await drive(`${server.url}/${link.code}`, durationS);
+      const loadEnded = performance.now();
+      const drained = await drainClicks(databaseUrl, link.id, before + load.redirects, loadEnded);
+      return {
+        requestsPerSecond: load.requestsPerSecond,
+        p99Ms: load.p99Ms,
+        clicksSent: load.redirects,
+        clicksRecorded: drained.recorded - before,
+        lagMs: Math.max(0, drained.elapsedMs),
+      };
+    } finally {
+      await stop(server.child);
+    }
+  });
+}
 
 async function benchHoplink(): Promise<{ result: ServerResult; profile?: string }> {
   const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -416,26 +515,22 @@ async function benchHoplink(): Promise<{ result: ServerResult; profile?: string 
       // alone, as a deployment runs workers elsewhere. Stopping the server flushes its buffer.
       await stop(server.child);
       log(`hoplink: a worker drains the clicks queue; waiting for ${clicksSent} clicks`);
-      const [file, argv] = pinned(0, process.execPath, [
-        'dist/main.js',
-        'worker',
-        '--queues',
-        'clicks',
-      ]);
-      const worker = spawn(file, argv, { cwd: ROOT, env, stdio: 'ignore' });
-      let clicksRecorded: number;
-      try {
-        clicksRecorded = await settledClicks(databaseUrl, link.id, clicksSent);
-      } finally {
-        await stop(worker);
-      }
+      const drained = await withWorker(env, 0, () =>
+        drainClicks(databaseUrl, link.id, clicksSent, performance.now()),
+      );
+      log(
+        `hoplink: ${drained.recorded} clicks recorded; one worker wrote ${fixed(drained.ingestPerSecond, 0)} clicks/s`,
+      );
+      const lag = method === 'GET' ? await clickLag(env, databaseUrl, link) : undefined;
       const result: ServerResult = {
         name: 'hoplink',
         ...load,
         peakRssMb,
         clicksSent,
-        clicksRecorded,
+        clicksRecorded: drained.recorded,
         clicksDroppedLogged: server.droppedClicks(),
+        workerIngestPerSecond: drained.ingestPerSecond,
+        ...(lag ? { concurrent: lag } : {}),
       };
       const profile = flags['cpu-prof'] ? workerProfile(profileDir, pid) : undefined;
       return { result, ...(profile ? { profile } : {}) };
@@ -537,6 +632,20 @@ async function main(): Promise<void> {
       `${hoplink.clicksRecorded} recorded by the worker, ` +
       `${hoplink.clicksDroppedLogged} logged as dropped`,
   ];
+  if (hoplink.workerIngestPerSecond !== undefined) {
+    const ingest = hoplink.workerIngestPerSecond;
+    lines.push(
+      `ingest: one worker wrote ${fixed(ingest, 0)} clicks/s draining the run's backlog, ` +
+        `${fixed(ingest / hoplink.requestsPerSecond, 2)}× the redirect rate (goal >= 1: ${mark(ingest >= hoplink.requestsPerSecond)})`,
+    );
+  }
+  if (hoplink.concurrent) {
+    const run = hoplink.concurrent;
+    lines.push(
+      `with a worker alongside: ${fixed(run.requestsPerSecond, 0)} req/s, p99 ${fixed(run.p99Ms)} ms; ` +
+        `${run.clicksRecorded} of ${run.clicksSent} clicks recorded, the last ${fixed(run.lagMs, 0)} ms after the load stopped`,
+    );
+  }
   if (profile) lines.push('', 'Hoplink worker, top self-time frames under load:', profile);
   process.stdout.write(`${lines.join('\n')}\n`);
 

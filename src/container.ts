@@ -16,6 +16,11 @@ import type { Dispatch, JobQueue } from '#src/jobs/queue.ts';
 import { startInProcessSchedules } from '#src/jobs/schedules.ts';
 import { createJobDispatcher } from '#src/jobs/worker-runner.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
+import { createMemoryRateLimitStore, type RateLimitStore } from '#src/lib/rate-limiter.ts';
+import { createReadiness, type ReadinessReport } from '#src/lib/readiness.ts';
+import { settlesWithin } from '#src/lib/deadline.ts';
+import { createRedisChannel } from '#src/lib/redis-channel.ts';
+import { createRedisRateLimitStore } from '#src/lib/redis-rate-limit-store.ts';
 import {
   createAccountEmails,
   createAccountServices,
@@ -69,20 +74,20 @@ export interface Container {
   readonly sessions: SessionsService;
   readonly passwordReset: PasswordResetService;
   readonly apiTokens: ApiTokensService;
+  /** Login, reset, sign-up and API limits: in Redis with REDIS_URL (one count for every process). */
+  readonly rateLimits: RateLimitStore;
   /**
    * The web role's background duties: replaying spooled click batches and, with the in-process
    * queue, the scheduled jobs (with Redis, `hoplink worker` schedules them).
    */
   readonly startBackgroundWork: () => void;
-  /** Checks each dependency the process relies on; used by /readyz. */
+  /**
+   * The web role's readiness, for /readyz: unavailable without the database, degraded (still
+   * serving) without Redis. Decision 0015.
+   */
   readonly readiness: () => Promise<ReadinessReport>;
   /** Releases pools and handles; safe to call twice. */
   readonly close: () => Promise<void>;
-}
-
-export interface ReadinessReport {
-  readonly ok: boolean;
-  readonly checks: Readonly<Record<string, 'ok' | 'failing'>>;
 }
 
 export interface ContainerOptions {
@@ -164,6 +169,9 @@ async function prepareDatabase(
   });
 }
 
+/** The longest one dependency may take to close during a shutdown. */
+const CLOSE_STEP_MS = 5_000;
+
 export async function createContainer(
   settings: Settings,
   options: ContainerOptions = {},
@@ -182,8 +190,19 @@ export async function createContainer(
     throw error;
   }
 
-  const linkChanges = createLinkChanges((error) => {
-    logger.error({ err: error }, 'a link change listener failed');
+  // With Redis, every process hears every link change within moments (decision 0004).
+  const linkChannel = settings.redisUrl
+    ? createRedisChannel({
+        url: settings.redisUrl.reveal(),
+        channel: `${settings.queuePrefix}:link-changes`,
+        logger,
+      })
+    : null;
+  const linkChanges = createLinkChanges({
+    onListenerError: (error) => {
+      logger.error({ err: error }, 'a link change listener failed');
+    },
+    ...(linkChannel ? { channel: linkChannel } : {}),
   });
   const links = createLinksService({
     repository: createLinksRepository(database.db),
@@ -214,10 +233,23 @@ export async function createContainer(
       jobs.enqueue('send-welcome-email', { userId }).catch((error: unknown) => {
         logger.error({ err: error }, 'welcome email could not be queued');
       }),
+    accountExists: (userId) =>
+      jobs.enqueue('send-account-exists-email', { userId }).catch((error: unknown) => {
+        logger.error({ err: error }, 'account-exists email could not be queued');
+      }),
   };
+  // Without Redis (development, tests) each process counts alone; production requires REDIS_URL.
+  const rateLimitStore = settings.redisUrl
+    ? createRedisRateLimitStore({
+        url: settings.redisUrl.reveal(),
+        prefix: settings.queuePrefix,
+        logger,
+      })
+    : { ...createMemoryRateLimitStore(), close: () => Promise.resolve() };
   const accounts = createAccountServices({
     db: database.db,
     emailJobs,
+    rateLimits: rateLimitStore,
     logger,
     passwordMinLength: settings.passwordMinLength,
     sessionIdleMs: settings.sessionCookieAge,
@@ -269,8 +301,16 @@ export async function createContainer(
   });
   let stopSchedules = (): void => undefined;
 
-  const probes: Record<string, () => Promise<void>> = { database: () => database.ping() };
-  if (jobs.mode === 'redis') probes.redis = () => jobs.ping();
+  // Without the database uncached redirects, pages and the API fail. Without Redis redirects
+  // and pages still work (clicks spool to disk) and what needs Redis fails on every instance
+  // alike: a probe must not take them all out.
+  const readiness = createReadiness(
+    {
+      database: { probe: () => database.ping(), essential: true },
+      ...(jobs.mode === 'redis' ? { redis: { probe: () => jobs.ping(), essential: false } } : {}),
+    },
+    logger,
+  );
   let closed = false;
   return {
     settings,
@@ -284,38 +324,35 @@ export async function createContainer(
     jobs,
     dispatchJob,
     ...accounts,
+    rateLimits: rateLimitStore,
     startBackgroundWork: () => {
       clickDelivery.start();
       if (jobs.mode === 'memory') stopSchedules = startInProcessSchedules(jobs, logger);
     },
-    readiness: async () => {
-      const entries = await Promise.all(
-        Object.entries(probes).map(async ([name, probe]) => {
-          try {
-            await probe();
-            return [name, 'ok'] as const;
-          } catch (error) {
-            logger.warn({ err: error, dependency: name }, 'readiness probe failed');
-            return [name, 'failing'] as const;
-          }
-        }),
-      );
-      return {
-        ok: entries.every(([, state]) => state === 'ok'),
-        checks: Object.fromEntries(entries),
-      };
-    },
+    readiness,
     close: async () => {
       if (closed) return;
       closed = true;
       stopSchedules();
+      // Each step is bounded: a dependency that stopped answering must not hold the process
+      // past its shutdown (what a step leaves undone, the exit ends).
+      const step = async (what: string, work: () => Promise<unknown>) => {
+        if (!(await settlesWithin(work(), CLOSE_STEP_MS))) {
+          logger.warn(
+            { dependency: what, timeoutMs: CLOSE_STEP_MS },
+            `${what} did not close in time`,
+          );
+        }
+      };
       // Buffered clicks go to the queue (or the spool) before it closes.
-      await clickSink.close();
-      await clickDelivery.close();
+      await step('click buffer', () => clickSink.close());
+      await step('click delivery', () => clickDelivery.close());
       // In-flight jobs (memory mode) may still need the database and the mail transport.
-      await jobs.close();
+      await step('job queue', () => jobs.close());
+      await step('rate limits', () => rateLimitStore.close());
+      if (linkChannel) await step('link broadcast', () => linkChannel.close());
       closeEmail();
-      if (ownsDatabase) await database.close();
+      if (ownsDatabase) await step('database', () => database.close());
     },
   };
 }

@@ -214,11 +214,6 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
       env: () => ({ SECURE_HSTS_INCLUDE_SUBDOMAINS: 'false' }),
     },
     {
-      id: 'hoplink.W004',
-      what: 'HSTS without preload',
-      env: () => ({ SECURE_HSTS_PRELOAD: 'no' }),
-    },
-    {
       id: 'hoplink.W005',
       what: 'an insecure session cookie',
       env: () => ({ SESSION_COOKIE_SECURE: '0' }),
@@ -292,6 +287,41 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
     assert.equal(atInfo.code, 1, show(atInfo));
     assert.deepEqual(idsAt(atInfo, 'INFO'), ['hoplink.I002', 'hoplink.I001'], show(atInfo));
     assert.match(atInfo.stdout, /^INFO hoplink\.I002 ADMIN_ALLOWED_IPS: is empty/m);
+  });
+
+  it('notes (info) HSTS without preload, failing only at --fail-level info', async () => {
+    const env = { ...GOOD, SECURE_HSTS_PRELOAD: 'no' };
+    const [atWarning, atInfo] = await Promise.all([
+      deploy(env, '--fail-level', 'warning'),
+      deploy(env, '--fail-level', 'info'),
+    ]);
+    assert.equal(atWarning.code, 0, show(atWarning));
+    assert.deepEqual(listed(atWarning), { errors: [], warnings: [] }, show(atWarning));
+    assert.equal(atInfo.code, 1, show(atInfo));
+    assert.deepEqual(idsAt(atInfo, 'INFO'), ['hoplink.I003', 'hoplink.I001'], show(atInfo));
+    assert.match(atInfo.stdout, /^INFO hoplink\.I003 SECURE_HSTS_PRELOAD: is off/m);
+  });
+
+  it('never implies preload from a TLS pair: the note stays until it is set', async () => {
+    const env = {
+      ...GOOD,
+      SECURE_SSL_REDIRECT: undefined,
+      SECURE_HSTS_SECONDS: undefined,
+      SECURE_HSTS_INCLUDE_SUBDOMAINS: undefined,
+      SECURE_HSTS_PRELOAD: undefined,
+      SESSION_COOKIE_SECURE: undefined,
+      CSRF_COOKIE_SECURE: undefined,
+      TRUST_PROXY_HEADERS: undefined,
+      SERVER_TLS_CERT: tls.cert,
+      SERVER_TLS_KEY: tls.key,
+    };
+    const [implied, chosen] = await Promise.all([
+      deploy(env, '--fail-level', 'info'),
+      deploy({ ...env, SECURE_HSTS_PRELOAD: 'true' }, '--fail-level', 'info'),
+    ]);
+    assert.deepEqual(idsAt(implied, 'INFO'), ['hoplink.I003', 'hoplink.I001'], show(implied));
+    assert.deepEqual(listed(implied), { errors: [], warnings: [] }, show(implied));
+    assert.deepEqual(idsAt(chosen, 'INFO'), ['hoplink.I001'], show(chosen));
   });
 
   for (const [adminPath, problem] of [

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { forbiddenCharacterProblem } from '#src/lib/control-characters.ts';
 import {
   formatFindings,
   hasErrors,
@@ -7,6 +8,8 @@ import {
   type LoadedSettings,
   type LoadSettingsOptions,
 } from '#src/settings/index.ts';
+import { formatError } from '#src/lib/log-safety.ts';
+import { DependencyUnavailableError } from './dependency-failure.ts';
 
 /** Thrown for a malformed command line; main turns it into exit code 2. */
 export class UsageError extends Error {}
@@ -24,17 +27,44 @@ export function dotenvOption(path: string | undefined): { envFile?: string } {
   return { envFile: path };
 }
 
-/** parseArgs with our usage errors: unknown flags and stray arguments are mistakes, not ignored. */
+/**
+ * Refuses text from the command line, stdin or a prompt that holds a character no input may
+ * carry (NUL, other control characters but TAB/LF/CR, unpaired surrogates: see
+ * lib/control-characters.ts, the rule the web forms and the API apply too). `source` names it
+ * in the usage error (`--email`, `the password on stdin`); the command exits 2.
+ */
+export function cleanText(value: string, source: string): string {
+  const problem = forbiddenCharacterProblem(value);
+  if (problem !== null) throw new UsageError(`${source} ${problem}`);
+  return value;
+}
+
+type ParsedCommandLine<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ options: T; allowPositionals: boolean; strict: true }>
+>;
+
+/**
+ * parseArgs with our usage errors: unknown flags and stray arguments are mistakes, not ignored,
+ * and so is a value with a control character in it (every flag and argument, via cleanText).
+ */
 export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
   allowPositionals = false,
-): ReturnType<typeof parseArgs<{ options: T; allowPositionals: boolean; strict: true }>> {
+): ParsedCommandLine<T> {
+  let parsed: ParsedCommandLine<T>;
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof item === 'string') cleanText(item, `--${name}`);
+    }
+  }
+  parsed.positionals.forEach((item, index) => cleanText(item, `argument ${index + 1}`));
+  return parsed;
 }
 
 /**
@@ -54,7 +84,11 @@ export function loadSettingsOrReport(options: LoadSettingsOptions): LoadedSettin
   return loaded;
 }
 
-/** Runs a command body, mapping usage errors to exit code 2. */
+/**
+ * Runs a command body, mapping usage errors to exit code 2 and an unreachable dependency to its
+ * message and exit code 1: expected failures, told in a line or two rather than a stack trace.
+ * Anything else exits 1 with a stack trace that went through the log serializer.
+ */
 export async function withUsage(body: () => Promise<number> | number): Promise<number> {
   try {
     return await body();
@@ -63,6 +97,13 @@ export async function withUsage(body: () => Promise<number> | number): Promise<n
       process.stderr.write(`hoplink: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    if (error instanceof DependencyUnavailableError) {
+      process.stderr.write(`hoplink: ${error.message}\n`);
+      return 1;
+    }
+    // A bug: its stack is wanted, but not what Node would print with it (every property of the
+    // error, such as a failed query's parameters).
+    process.stderr.write(`hoplink: ${formatError(error)}\n`);
+    return 1;
   }
 }

@@ -69,4 +69,35 @@ describe('hoplink createsuperuser (embedded database)', () => {
     assert.equal(noPassword.code, 2, showRun(noPassword));
     assert.match(noPassword.stderr, /no password on stdin/);
   });
+
+  test('a control character in the email, the username or the password is a usage error (exit 2)', async () => {
+    const cases = [
+      {
+        args: ['--email', 'ctl\u0001@example.com', '--username', 'ctl_email'],
+        input: `${PASSWORD}\n`,
+        username: 'ctl_email',
+        says: /^hoplink: --email contains a control character \(U\+0001\)/,
+      },
+      {
+        args: ['--email', 'ctl@example.com', '--username', 'ctl_\u001bname'],
+        input: `${PASSWORD}\n`,
+        username: 'ctl_\u001bname',
+        says: /^hoplink: --username contains a control character \(U\+001B\)/,
+      },
+      {
+        // Over stdin a NUL can come through, as it could from a password manager's pipe.
+        args: ['--email', 'ctl@example.com', '--username', 'ctl_password'],
+        input: 'violet kettle\u0000under seven lamps\n',
+        username: 'ctl_password',
+        says: /^hoplink: the password on stdin contains a control character \(U\+0000\)/,
+      },
+    ];
+    for (const { args, input, username, says } of cases) {
+      const run = await runHoplink(['createsuperuser', ...args], { env, input });
+      assert.equal(run.code, 2, showRun(run));
+      assert.match(run.stderr, says);
+      assert.equal(run.stdout, '');
+      assert.equal(await findUser(username), undefined);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { Container } from '#src/container.ts';
 import { createContainer } from '#src/container.ts';
 import {
+  cleanText,
   DOTENV_OPTION,
   dotenvOption,
   loadSettingsOrReport,
@@ -8,6 +9,7 @@ import {
   UsageError,
   withUsage,
 } from './common.ts';
+import { reaching } from './dependency-failure.ts';
 import { ask, askHidden, readFirstLine, reportRefusal } from './terminal.ts';
 
 interface Answers {
@@ -18,9 +20,9 @@ interface Answers {
 
 /** From a terminal: prompts for what the flags did not give, the password twice and hidden. */
 async function askInteractively(given: { email?: string; username?: string }): Promise<Answers> {
-  const email = given.email ?? (await ask('Email address: '));
-  const username = given.username ?? (await ask('Username: '));
-  const password = await askHidden('Password: ');
+  const email = given.email ?? cleanText(await ask('Email address: '), 'the email address');
+  const username = given.username ?? cleanText(await ask('Username: '), 'the username');
+  const password = cleanText(await askHidden('Password: '), 'the password');
   if ((await askHidden('Password (again): ')) !== password) {
     throw new UsageError('the two passwords differ; nothing was created');
   }
@@ -38,6 +40,7 @@ async function readPiped(given: { email?: string; username?: string }): Promise<
   if (password === null || password === '') {
     throw new UsageError('no password on stdin: pipe it as one line');
   }
+  cleanText(password, 'the password on stdin');
   return { email: given.email, username: given.username, password };
 }
 
@@ -61,9 +64,9 @@ export function run(argv: string[]): Promise<number> {
     const answers = process.stdin.isTTY ? await askInteractively(given) : await readPiped(given);
     const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
     if (!loaded) return 1;
-    const container: Container = await createContainer(loaded.settings, {
-      logDestination: process.stderr,
-    });
+    const container: Container = await reaching('database', loaded.settings, () =>
+      createContainer(loaded.settings, { logDestination: process.stderr }),
+    );
     try {
       const user = await container.users.createSuperuser(answers);
       process.stdout.write(`Created staff account ${user.username} <${user.email}>.\n`);

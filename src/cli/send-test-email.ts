@@ -1,4 +1,5 @@
 import { createEmailSender } from '#src/container.ts';
+import { scrubText } from '#src/lib/log-safety.ts';
 import { createLogger } from '#src/lib/logger.ts';
 import {
   DOTENV_OPTION,
@@ -8,6 +9,7 @@ import {
   UsageError,
   withUsage,
 } from './common.ts';
+import { describeDependencyFailure } from './dependency-failure.ts';
 
 /**
  * `hoplink send-test-email <to> [--dotenv F]`: sends one email right away (not through the
@@ -35,8 +37,12 @@ export function run(argv: string[]): Promise<number> {
       process.stdout.write(`sent a test email to ${to} through ${email.description}\n`);
       return 0;
     } catch (error) {
+      // The server's reply is worth reading (a rejected sender, a full mailbox), scrubbed all the same.
+      const unreachable = describeDependencyFailure('smtp', settings, error);
       process.stderr.write(
-        `could not send to ${to} through ${email.description}: ${error instanceof Error ? error.message : String(error)}\n`,
+        unreachable
+          ? `could not send to ${to}: ${unreachable}\n`
+          : `could not send to ${to} through ${email.description}: ${scrubText(error instanceof Error ? error.message : String(error))}\n`,
       );
       return 1;
     } finally {

@@ -92,4 +92,25 @@ describe('hoplink token (embedded database)', () => {
     assert.equal(usage.code, 2, showRun(usage));
     assert.match(usage.stderr, /usage: hoplink token create/);
   });
+
+  // A NUL cannot be passed in argv (the kernel ends each argument there); every other control can.
+  test('a control character in a flag is a usage error naming the flag (exit 2), no token', async () => {
+    const before = (await tokenRows()).length;
+    for (const [flag, args] of [
+      ['--name', ['--email', 'ops@example.com', '--name', 'deploy\u001b[2Jbot']],
+      ['--email', ['--email', 'ops@example.com\u0007', '--name', 'deploy']],
+    ] as const) {
+      const run = await runHoplink(['token', 'create', ...args], { env });
+      assert.equal(run.code, 2, showRun(run));
+      assert.equal(
+        run.stderr,
+        `hoplink: ${flag} contains a control character (U+${flag === '--name' ? '001B' : '0007'}), which is not accepted\n`,
+      );
+      assert.equal(run.stdout, '');
+    }
+    const revoke = await runHoplink(['token', 'revoke', 'hop_\u0001'], { env });
+    assert.equal(revoke.code, 2, showRun(revoke));
+    assert.match(revoke.stderr, /argument 2 contains a control character \(U\+0001\)/);
+    assert.equal((await tokenRows()).length, before);
+  });
 });

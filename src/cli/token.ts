@@ -7,6 +7,7 @@ import {
   UsageError,
   withUsage,
 } from './common.ts';
+import { reaching } from './dependency-failure.ts';
 import { reportRefusal } from './terminal.ts';
 
 const USAGE =
@@ -70,7 +71,9 @@ export function run(argv: string[]): Promise<number> {
     if (!valid) throw new UsageError(USAGE);
     const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
     if (!loaded) return 1;
-    const container = await createContainer(loaded.settings, { logDestination: process.stderr });
+    const container = await reaching('database', loaded.settings, () =>
+      createContainer(loaded.settings, { logDestination: process.stderr }),
+    );
     try {
       return action === 'create'
         ? await create(container, values)

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { Redis } from 'ioredis';
 import { createContainer, describeRuntime, StartupError, type Container } from '#src/container.ts';
 import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
 import { registerSchedules } from '#src/jobs/schedules.ts';
@@ -12,6 +13,7 @@ import {
   UsageError,
   withUsage,
 } from './common.ts';
+import { reaching } from './dependency-failure.ts';
 
 function parseQueues(value: string | undefined): QueueName[] {
   if (value === undefined) return [...QUEUE_NAMES];
@@ -38,6 +40,33 @@ function parseConcurrency(value: string | undefined): number {
 }
 
 /**
+ * One connection and a PING, no retries: BullMQ would retry forever, logging each attempt, where
+ * a wrong password or host deserves one clear line and exit code 1 (a supervisor restarts us).
+ */
+async function checkRedis(url: string): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 5_000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  // connect() rejects with "Connection is closed"; the error event before it says why.
+  let cause: unknown;
+  client.on('error', (error: unknown) => {
+    cause ??= error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw cause ?? error;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
  * `hoplink worker [--queues email,clicks,default] [--concurrency N] [--dotenv F]`: processes jobs
  * from Redis until SIGTERM/SIGINT, then stops taking jobs, lets in-flight ones finish within
  * SERVER_SHUTDOWN_TIMEOUT (past it they go back to the queue), closes and exits 0.
@@ -60,32 +89,54 @@ export function run(argv: string[]): Promise<number> {
       );
       return 1;
     }
+    const redisUrl = settings.redisUrl.reveal();
+    await reaching('redis', settings, () => checkRedis(redisUrl));
     let container: Container;
     try {
-      container = await createContainer(settings);
+      container = await reaching('database', settings, () => createContainer(settings));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`Hoplink cannot start the worker: ${reason}\n`);
-      if (error instanceof StartupError) return 1;
-      throw error;
+      if (!(error instanceof StartupError)) throw error;
+      process.stderr.write(`Hoplink cannot start the worker: ${error.message}\n`);
+      return 1;
     }
     const { logger } = container;
-    // Signals are listened to before the first job can start, so none is missed.
-    const signalled = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-    const workers = await startWorkers({
-      url: settings.redisUrl.reveal(),
-      prefix: settings.queuePrefix,
-      queues,
-      concurrency,
-      dispatch: container.dispatchJob,
-      logger,
+    // Node would print the error with all its properties (a query's parameters) on stderr.
+    process.on('uncaughtException', (error) => {
+      logger.fatal({ err: error }, 'uncaught exception; worker exiting');
+      process.exit(1);
     });
-    // The scheduled jobs run on the default queue; its workers keep their schedules registered.
-    if (queues.includes('default')) {
-      await registerSchedules(
-        { url: settings.redisUrl.reveal(), prefix: settings.queuePrefix },
+    // Signals are listened to before the first job can start, so none is missed.
+    const signalled = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(() => {
+      // Whatever still holds the event loop (a Redis connection retrying) must not keep a
+      // stopped worker alive: past the shutdown timeout and a margin, the process ends.
+      setTimeout(() => {
+        logger.warn('worker still busy after the shutdown timeout; exiting');
+        process.exit(process.exitCode ?? 0);
+      }, settings.serverShutdownTimeout + 5_000).unref();
+    });
+    const starting = (async () => {
+      const started = await startWorkers({
+        url: redisUrl,
+        prefix: settings.queuePrefix,
+        queues,
+        concurrency,
+        dispatch: container.dispatchJob,
         logger,
-      );
+      });
+      // The scheduled jobs run on the default queue; its workers keep their schedules registered.
+      if (queues.includes('default')) {
+        await registerSchedules({ url: redisUrl, prefix: settings.queuePrefix }, logger);
+      }
+      return started;
+    })();
+    // Redis can go away between the start check and the workers being ready: a SIGTERM then
+    // must not wait for it to come back.
+    const workers = await Promise.race([starting, signalled.then(() => null)]);
+    if (workers === null) {
+      logger.info('worker stopping before it started');
+      void starting.then((started) => started.close(0)).catch(() => undefined);
+      await container.close();
+      return 0;
     }
     logger.info(
       { queues, concurrency, queue: describeRuntime(settings).queue, pid: process.pid },

@@ -1,23 +1,16 @@
-import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from '#src/container.ts';
 import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
-import { accountsRoutes } from './pages/accounts.routes.ts';
-import { adminRoutes } from './pages/admin.routes.ts';
-import { homeRoutes } from './pages/home.routes.ts';
-import { linksRoutes } from './pages/links.routes.ts';
-import { tokensRoutes } from './pages/tokens.routes.ts';
+import { siteScope } from './pages/index.ts';
 import { allowedHostsPlugin } from './plugins/allowed-hosts.ts';
-import { cookiesPlugin } from './plugins/cookies.ts';
 import { corsPlugin } from './plugins/cors.ts';
-import { csrfPlugin } from './plugins/csrf.ts';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.ts';
 import { httpsRedirectPlugin } from './plugins/https-redirect.ts';
+import { inputTextPlugin } from './plugins/input-text.ts';
 import { generateRequestId } from './plugins/request-id.ts';
 import { RequestLogController } from './plugins/request-log.ts';
-import { sessionPlugin } from './plugins/session.ts';
 import { staticFilesPlugin } from './plugins/static-files.ts';
 import {
   applySecurityHeaders,
@@ -25,12 +18,18 @@ import {
   securityHeadersPlugin,
 } from './plugins/security-headers.ts';
 import { redirectRoutes } from './redirect.routes.ts';
+import { tlsServerOptions } from './tls-options.ts';
 
 const BARE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 /**
  * Builds the web application. It never listens: `serve` attaches it to a socket, tests inject.
- * Cross-cutting plugins are registered here, in the order they run.
+ *
+ * Scopes (Fastify encapsulation), each carrying only the hooks its routes need:
+ * - the root: security headers, request id, the Host check, the HTTPS redirect, error pages;
+ *   health checks, static files, CSP reports and the redirect live here and nothing else runs;
+ * - the API scope (/api): CORS, JSON errors, text checks, bearer tokens and rate limits;
+ * - the site scope: forms, cookies, CSRF and sessions, then the signed-in pages (pages/index.ts).
  */
 export function buildServer(container: Container): FastifyInstance {
   const { settings } = container;
@@ -39,7 +38,9 @@ export function buildServer(container: Container): FastifyInstance {
   const logger: FastifyBaseLogger = container.logger;
   const app = Fastify({
     loggerInstance: logger,
-    logController: new RequestLogController(container.logger),
+    logController: new RequestLogController(container.logger, {
+      redirectSampleRate: settings.redirectLogSampleRate,
+    }),
     requestIdHeader: false,
     genReqId: generateRequestId,
     trustProxy: settings.trustProxyHeaders ? [...settings.trustedProxies] : false,
@@ -51,70 +52,68 @@ export function buildServer(container: Container): FastifyInstance {
     // Node closes those connections once their responses are written.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    ...(settings.tls ? { https: { cert: settings.tls.cert, key: settings.tls.key.reveal() } } : {}),
-    // Malformed HTTP never reaches Fastify's router: answer without naming the framework.
-    clientErrorHandler: (_error, socket) => {
-      if (socket.writable) socket.end(BARE_400);
+    ...(settings.tls ? { https: tlsServerOptions(settings.tls) } : {}),
+    // Malformed HTTP never reaches Fastify's router: answer without naming the framework. A TLS
+    // handshake that timed out has no channel to answer on: ending would wait forever.
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable && error.code !== 'ERR_TLS_HANDSHAKE_TIMEOUT') socket.end(BARE_400);
       else socket.destroy();
     },
     // Errors raised before routing (a malformed URL, say) get the same headers and body as any.
     frameworkErrors: (error, request, reply) => {
       applySecurityHeaders(headers, request, reply);
-      sendError(error, request, reply, { debug: settings.debug });
+      // No route, so no scope yet: the path says which format the client expects.
+      const format = request.url.startsWith('/api/') ? 'json' : 'html';
+      sendError(error, request, reply, { debug: settings.debug, format });
     },
   });
   app.server.headersTimeout = Math.min(settings.serverRequestTimeout, 60_000);
 
   // Order matters: headers first (so even refusals carry them), then the Host check (400 before
-  // any route), then the HTTPS redirect (to a host we know is ours), then CORS.
+  // any route), then the HTTPS redirect (to a host we know is ours).
   void app.register(securityHeadersPlugin, { headers });
   void app.register(allowedHostsPlugin, { allowedHosts: settings.allowedHosts });
   if (settings.secureSslRedirect) void app.register(httpsRedirectPlugin);
-  void app.register(corsPlugin, { allowedOrigins: settings.corsAllowedOrigins });
-  void app.register(errorHandlerPlugin, { debug: settings.debug });
-  // Then forms, signed cookies, CSRF (Origin + token on every state-changing form) and the
-  // session that sets request.user, so every route below sees them.
-  void app.register(formbody);
-  void app.register(cookiesPlugin, { settings });
-  void app.register(csrfPlugin, { settings });
-  void app.register(sessionPlugin, { settings, sessions: container.sessions });
-
-  void app.register(staticFilesPlugin, { settings });
+  void app.register(errorHandlerPlugin, { debug: settings.debug, format: 'html' });
 
   void app.register(healthRoutes, { container });
+  void app.register(staticFilesPlugin, { settings });
   void app.register(cspReportRoutes);
-  void app.register(homeRoutes);
-  void app.register(accountsRoutes, {
-    users: container.users,
-    passwordReset: container.passwordReset,
-    passwordMinLength: settings.passwordMinLength,
-  });
-  void app.register(tokensRoutes, { apiTokens: container.apiTokens });
-  void app.register(apiV1, {
-    prefix: '/api/v1',
-    apiTokens: container.apiTokens,
-    links: container.links,
-    stats: container.stats,
-    siteUrl: settings.siteUrl,
-    rateLimit: settings.apiRateLimit,
-  });
-  void app.register(linksRoutes, {
-    links: container.links,
-    stats: container.stats,
-    siteUrl: settings.siteUrl,
-    defaultRedirectStatus: settings.redirectStatus,
-  });
-  // Staff only, behind its own guard (ADMIN_ALLOWED_IPS, is_staff); a 404 to everyone else.
-  void app.register(adminRoutes, {
-    adminPath: settings.adminPath,
-    allowedIps: settings.adminAllowedIps,
-    jobs: container.jobs,
-  });
-  // Last: /<code> and /<username>/<slug> catch what no fixed path above has claimed.
+  // /<code> and /<username>/<slug>: fixed paths of the other scopes win over these patterns.
   void app.register(redirectRoutes, {
     links: container.links,
     linkChanges: container.linkChanges,
     clicks: container.clickSink,
+    cache: { ttlMs: settings.redirectCacheTtl },
+  });
+
+  void app.register(
+    async (api) => {
+      await api.register(corsPlugin, { allowedOrigins: settings.corsAllowedOrigins });
+      await api.register(errorHandlerPlugin, { debug: settings.debug, format: 'json' });
+      await api.register(inputTextPlugin);
+      await api.register(apiV1, {
+        prefix: '/v1',
+        apiTokens: container.apiTokens,
+        links: container.links,
+        stats: container.stats,
+        siteUrl: settings.siteUrl,
+        rateLimit: settings.apiRateLimit,
+        rateLimitStore: container.rateLimits,
+      });
+    },
+    { prefix: '/api' },
+  );
+
+  void app.register(siteScope, {
+    settings,
+    sessions: container.sessions,
+    users: container.users,
+    passwordReset: container.passwordReset,
+    apiTokens: container.apiTokens,
+    links: container.links,
+    stats: container.stats,
+    jobs: container.jobs,
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { RateLimitedError } from '#src/lib/errors.ts';
+import { maskUrl } from '#src/lib/log-safety.ts';
 
 const REPORT_TYPES = ['application/csp-report', 'application/reports+json', 'application/json'];
 const REPORT_BODY_LIMIT = 16 * 1024;
@@ -29,7 +30,8 @@ function summarise(report: unknown): Record<string, unknown>[] {
     const kept: Record<string, unknown> = {};
     for (const field of KEPT_FIELDS) {
       const value = body?.[field];
-      if (typeof value === 'string') kept[field] = value.split('?')[0]?.slice(0, 512);
+      // The page's own URL may be a reset link, with its token in the path.
+      if (typeof value === 'string') kept[field] = maskUrl(value.split('?')[0] ?? '').slice(0, 512);
       else if (typeof value === 'number') kept[field] = value;
     }
     return kept;

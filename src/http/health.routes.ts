@@ -1,24 +1,48 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { Container } from '#src/container.ts';
 
+const readinessResponse = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded', 'unavailable'] },
+    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'failing'] } },
+  },
+} as const;
+
 /**
- * Liveness touches nothing (a restart would not fix a broken database); readiness checks every
- * dependency so a load balancer stops sending traffic while one is down.
+ * Liveness touches nothing (a restart would not fix a broken database). Readiness answers 503
+ * only when this process cannot do its job, so a load balancer sends traffic elsewhere: without
+ * the database. Redis down is `degraded` with 200: redirects and pages still work, and every
+ * instance shares that Redis, so taking them out would turn its outage into a full one.
+ * Decision 0015.
  */
 export const healthRoutes: FastifyPluginCallback<{ container: Container }> = (
   app,
   { container },
   done,
 ) => {
-  app.get('/healthz', (_request, reply) =>
-    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+        },
+      },
+    },
+    (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   );
-  app.get('/readyz', async (_request, reply) => {
-    const report = await container.readiness();
-    return reply
-      .code(report.ok ? 200 : 503)
-      .header('cache-control', 'no-store')
-      .send({ status: report.ok ? 'ok' : 'unavailable', checks: report.checks });
-  });
+  app.get(
+    '/readyz',
+    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
+    async (_request, reply) => {
+      const report = await container.readiness();
+      return reply
+        .code(report.status === 'unavailable' ? 503 : 200)
+        .header('cache-control', 'no-store')
+        .send(report);
+    },
+  );
   done();
 };

@@ -10,6 +10,7 @@ import {
   type LinksService,
 } from '#src/modules/links/index.ts';
 import { createLink, createUser, unique, type UserFixture } from '#test/factories.ts';
+import { loginAs } from '#test/helpers/login.ts';
 import { buildTestApp, sharedDatabase, type TestApp } from '#test/helpers/test-app.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { redirectRoutes } from './redirect.routes.ts';
@@ -212,7 +213,7 @@ describe('redirect cache in front of the database', () => {
     });
     user = await createUser(db);
     app = Fastify();
-    await app.register(errorHandlerPlugin, { debug: false });
+    await app.register(errorHandlerPlugin, { debug: false, format: 'html' });
     await app.register(redirectRoutes, {
       links,
       linkChanges: changes,
@@ -290,5 +291,54 @@ describe('redirect cache in front of the database', () => {
     assert.equal(listening, 1);
     await other.close();
     assert.equal(listening, 0);
+  });
+});
+
+describe('the redirect never answers with a cookie', () => {
+  const OLD_KEY = 'old-key-for-rotation-test-0123456789abcdefghijklmnopqrstuvwxyz';
+  const NEW_KEY = 'new-key-for-rotation-test-0123456789abcdefghijklmnopqrstuvwxyz';
+  let before: TestApp;
+  let rotated: TestApp;
+  after(async () => {
+    await before.close();
+    await rotated.close();
+  });
+
+  test('whatever cookies the visitor holds: rotated, stale or forged', async () => {
+    before = await buildTestApp({ SECRET_KEY: OLD_KEY });
+    const user = await createUser(before.container.database.db);
+    const link = await before.container.links.create(user.id, { url: 'https://example.com/r' });
+    // Cookies signed with the key that is now a fallback: the site re-signs them on sight.
+    const signedWithOldKey = await loginAs(before.app, user);
+    assert.match(
+      signedWithOldKey,
+      /hoplink_session=.+hoplink_csrf=|hoplink_csrf=.+hoplink_session=/,
+    );
+    rotated = await buildTestApp({ SECRET_KEY: NEW_KEY, SECRET_KEY_FALLBACKS: OLD_KEY });
+
+    const page = await rotated.app.inject({
+      url: '/',
+      headers: { ...HOST, cookie: signedWithOldKey },
+    });
+    assert.ok(page.headers['set-cookie'], 'a page re-signs cookies made with a fallback key');
+
+    for (const cookie of [
+      signedWithOldKey,
+      'hoplink_session=stale.c2lnbmF0dXJl; hoplink_csrf=forged.c2lnbmF0dXJl',
+      'hoplink_flash=eyJ4Ijp9.bad',
+    ]) {
+      const response = await rotated.app.inject({
+        url: `/${link.code}`,
+        headers: { ...HOST, cookie },
+      });
+      assert.equal(response.statusCode, 302);
+      assert.equal(response.headers['set-cookie'], undefined, `no Set-Cookie for ${cookie}`);
+    }
+    const unknown = await rotated.app.inject({
+      url: '/no-such-code-here',
+      headers: { ...HOST, cookie: signedWithOldKey },
+    });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.headers['set-cookie'], undefined, 'nor does its 404');
   });
 });

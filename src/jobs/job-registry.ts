@@ -22,7 +22,10 @@ export interface RetryPolicy {
 
 export interface JobDefinition<Payload extends z.ZodType = z.ZodType> {
   readonly queue: QueueName;
-  /** Checked when a job is enqueued and again before its handler runs. */
+  /**
+   * Checked before its handler runs; the in-process queues (development, tests) also check it
+   * on enqueue, so a malformed payload fails where it is made.
+   */
   readonly payload: Payload;
   readonly retry: RetryPolicy;
 }
@@ -66,6 +69,12 @@ export const JOBS = {
     retry: EMAIL_RETRY,
   }),
   'send-welcome-email': job({
+    queue: 'email',
+    payload: z.object({ userId: z.uuid() }),
+    retry: EMAIL_RETRY,
+  }),
+  /** To an address's owner when someone signs up with it (docs/decisions/0012). */
+  'send-account-exists-email': job({
     queue: 'email',
     payload: z.object({ userId: z.uuid() }),
     retry: EMAIL_RETRY,

@@ -93,17 +93,15 @@ export interface FailedAttempt {
  */
 export function logFailedAttempt(logger: Logger, failure: FailedAttempt): void {
   const final = failure.attempt >= failure.attempts || failure.error instanceof PermanentJobError;
-  const error =
-    failure.error instanceof Error
-      ? { type: failure.error.name, message: failure.error.message }
-      : { message: String(failure.error) };
   const fields = {
     queue: failure.queue,
     jobId: failure.jobId,
     job: failure.job,
     attempt: failure.attempt,
     attempts: failure.attempts,
-    error,
+    // The logger's serializer keeps what is safe: a failed send names its recipient, a failed
+    // query its parameters.
+    err: failure.error,
   };
   if (final) {
     logger.error(

@@ -22,6 +22,7 @@ test('a handler gets the validated payload; a bad payload or unknown job is perm
       return Promise.resolve();
     },
     'send-welcome-email': noop,
+    'send-account-exists-email': noop,
     'record-clicks': noop,
     'purge-expired-auth': noop,
   });

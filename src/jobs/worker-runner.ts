@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { connectionFailure } from '#src/lib/connection-failure.ts';
+import { settlesWithin } from '#src/lib/deadline.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import { redisConnection, type RedisTarget } from './bullmq-queue.ts';
 import {
@@ -37,6 +39,9 @@ export function createJobDispatcher(handlers: Partial<JobHandlers>): Dispatch {
     await handler(parsed.data, context);
   };
 }
+
+/** How often a worker says again that Redis is still failing (with how many errors since). */
+const OUTAGE_LOG_INTERVAL_MS = 60_000;
 
 export interface WorkerRunnerOptions extends RedisTarget {
   readonly queues: readonly QueueName[];
@@ -97,7 +102,25 @@ export async function startWorkers(options: WorkerRunnerOptions): Promise<Runnin
         autorun: false,
       },
     );
+    let outageLoggedAt = Number.NEGATIVE_INFINITY;
+    let outageRepeats = 0;
     worker.on('error', (error) => {
+      // BullMQ re-emits every failed reconnect of its connections, one every few seconds while
+      // Redis is down or refuses the password: a line a minute per queue says it as well.
+      if (connectionFailure(error) !== null) {
+        const now = Date.now();
+        if (now - outageLoggedAt < OUTAGE_LOG_INTERVAL_MS) {
+          outageRepeats += 1;
+          return;
+        }
+        options.logger.error(
+          { queue, err: error, repeats: outageRepeats },
+          'queue worker cannot use Redis; retrying',
+        );
+        outageLoggedAt = now;
+        outageRepeats = 0;
+        return;
+      }
       options.logger.error({ queue, err: error }, 'queue worker error');
     });
     worker.on('stalled', (jobId) => {
@@ -115,13 +138,16 @@ export async function startWorkers(options: WorkerRunnerOptions): Promise<Runnin
         closing.then(() => true),
         sleep(timeoutMs, false, { ref: false }),
       ]);
-      if (!finished) await Promise.all(workers.map((worker) => worker.close(true)));
+      // Forcing and quitting need Redis too: bounded, then the connections are simply dropped
+      // (a job whose lock lapses goes back to the queue for another worker).
+      if (!finished) {
+        await settlesWithin(Promise.all(workers.map((worker) => worker.close(true))), 2_000);
+      }
       await Promise.all(
-        connections.map((connection) =>
-          connection.quit().catch(() => {
-            connection.disconnect();
-          }),
-        ),
+        connections.map(async (connection) => {
+          if (connection.status === 'ready') await settlesWithin(connection.quit(), 1_000);
+          connection.disconnect();
+        }),
       );
       return finished;
     },

@@ -68,6 +68,19 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/**
+ * A dependency is down and the request cannot be answered now; `retryAfterSeconds` becomes the
+ * Retry-After header. A 503 tells clients and caches "try again", where a 404 would say "gone".
+ */
+export class ServiceUnavailableError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message = 'The service is unavailable; try again shortly.', retryAfterMs = 5_000) {
+    super('unavailable', 503, message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
 /** Generic, client-safe wording for each status, used when the error itself must not be shown. */
 export const STATUS_MESSAGES: Readonly<Record<number, { code: string; message: string }>> = {
   400: { code: 'bad_request', message: 'The request is not valid.' },

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { serializeError } from './log-safety.ts';
 
 export type { Logger };
 
@@ -15,6 +16,7 @@ export const REDACTED_PATHS = [
   '*.headers["set-cookie"]',
   '*.headers["proxy-authorization"]',
   '*.headers["x-api-key"]',
+  '*.headers["x-csrf-token"]',
   'password',
   'token',
   'secret',
@@ -26,7 +28,15 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.secretKey',
   '*.apiKey',
+  '*._csrf',
 ];
+
+/**
+ * Errors, under whichever key they are logged, are rebuilt from what an operator needs: the
+ * clients of the database, Redis and SMTP attach query parameters, the AUTH command's password
+ * or a recipient to theirs (see log-safety.ts).
+ */
+const SERIALIZERS = { err: serializeError, error: serializeError, cause: serializeError };
 
 export interface LoggerOptions {
   readonly level: string;
@@ -72,6 +82,7 @@ function loadPinoPretty(): typeof PinoPretty | null {
 function lineFormat(level: string) {
   return {
     level,
+    serializers: SERIALIZERS,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },

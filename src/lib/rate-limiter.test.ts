@@ -1,45 +1,60 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRateLimiter } from './rate-limiter.ts';
+import { createMemoryRateLimitStore } from './rate-limiter.ts';
 
-describe('createRateLimiter', () => {
-  test('blocks a key once it used its window, and only that key', () => {
+describe('createMemoryRateLimitStore', () => {
+  test('counts hits per key and refuses past the limit, saying when the window ends', async () => {
     let clock = 1_000;
-    const limiter = createRateLimiter({ limit: 3, windowMs: 60_000, now: () => clock });
-    for (let i = 0; i < 3; i += 1) {
-      assert.equal(limiter.check('a').blocked, false);
-      limiter.hit('a');
-    }
-    assert.deepEqual(limiter.check('a'), { blocked: true, retryAfterMs: 60_000 });
-    assert.equal(limiter.check('b').blocked, false);
+    const store = createMemoryRateLimitStore({ now: () => clock });
+    const decisions = [];
+    for (let i = 0; i < 4; i += 1) decisions.push(await store.consume('a', 3, 60_000));
+    assert.deepEqual(
+      decisions.map((decision) => [decision.allowed, decision.remaining]),
+      [
+        [true, 2],
+        [true, 1],
+        [true, 0],
+        [false, 0],
+      ],
+    );
+    assert.equal(decisions[3]?.retryAfterMs, 60_000);
+    assert.equal((await store.consume('b', 3, 60_000)).allowed, true, 'another key is apart');
     clock += 20_000;
-    assert.equal(limiter.check('a').retryAfterMs, 40_000);
+    assert.equal((await store.consume('a', 3, 60_000)).retryAfterMs, 40_000);
   });
 
-  test('a new window starts after the old one ends', () => {
+  test('a new window starts after the old one ends', async () => {
     let clock = 0;
-    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000, now: () => clock });
-    limiter.hit('a');
-    assert.equal(limiter.check('a').blocked, true);
+    const store = createMemoryRateLimitStore({ now: () => clock });
+    assert.equal((await store.consume('a', 1, 1_000)).allowed, true);
+    assert.equal((await store.consume('a', 1, 1_000)).allowed, false);
     clock = 1_000;
-    assert.equal(limiter.check('a').blocked, false);
-    limiter.hit('a');
-    assert.equal(limiter.check('a').blocked, true);
+    assert.equal((await store.consume('a', 1, 1_000)).allowed, true);
   });
 
-  test('reset forgets a key', () => {
-    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000 });
-    limiter.hit('a');
-    limiter.reset('a');
-    assert.equal(limiter.check('a').blocked, false);
+  test('parallel hits cannot share the last free one', async () => {
+    const store = createMemoryRateLimitStore();
+    const decisions = await Promise.all(
+      Array.from({ length: 50 }, () => store.consume('a', 5, 60_000)),
+    );
+    assert.equal(decisions.filter((decision) => decision.allowed).length, 5);
   });
 
-  test('memory stays bounded: the least recently used keys are forgotten', () => {
-    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, maxKeys: 2 });
-    limiter.hit('a');
-    limiter.hit('b');
-    limiter.hit('c');
-    assert.equal(limiter.check('a').blocked, false);
-    assert.equal(limiter.check('c').blocked, true);
+  test('refund gives one hit back (never below zero); reset forgets the key', async () => {
+    const store = createMemoryRateLimitStore();
+    await store.consume('a', 1, 60_000);
+    await store.refund('a');
+    await store.refund('a');
+    assert.equal((await store.consume('a', 1, 60_000)).allowed, true);
+    assert.equal((await store.consume('a', 1, 60_000)).allowed, false);
+    await store.reset('a');
+    assert.equal((await store.consume('a', 1, 60_000)).allowed, true);
+  });
+
+  test('memory stays bounded: the least recently used keys are forgotten', async () => {
+    const store = createMemoryRateLimitStore({ maxKeys: 2 });
+    for (const key of ['a', 'b', 'c']) await store.consume(key, 1, 60_000);
+    assert.equal((await store.consume('a', 1, 60_000)).allowed, true, 'a was forgotten');
+    assert.equal((await store.consume('c', 1, 60_000)).allowed, false);
   });
 });

@@ -1,23 +1,47 @@
 import { LRUCache } from 'lru-cache';
+import { ServiceUnavailableError } from './errors.ts';
 
-export interface RateLimiterOptions {
-  /** Hits allowed per key within one window. */
-  readonly limit: number;
-  /** Window length in milliseconds; a key's window starts with its first hit. */
-  readonly windowMs: number;
+/** What one counted hit learned about its key's window. */
+export interface RateLimitDecision {
+  /** Whether this hit was within the limit (the caller may go on). */
+  readonly allowed: boolean;
+  /** Hits still allowed in this window after this one. */
+  readonly remaining: number;
+  /** Until the window ends and the key's budget is whole again (a 429's Retry-After). */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * Fixed-window counters shared by whoever holds the store: in this process's memory, or in
+ * Redis so that every process and machine counts together. `consume` counts first and compares
+ * after, in one atomic step, so concurrent hits can never all see the same "one left".
+ */
+export interface RateLimitStore {
+  /**
+   * Counts one hit for `key` and says whether it was within `limit`; a key's window of `windowMs`
+   * starts with its first hit. Rejects with RateLimitUnavailableError when the store is out of
+   * reach: callers fail closed.
+   */
+  consume(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /** Gives back one hit (never below zero), e.g. an attempt that turned out legitimate. */
+  refund(key: string): Promise<void>;
+  /** Forgets `key` (e.g. an account's failed logins after a successful one). */
+  reset(key: string): Promise<void>;
+}
+
+/** The store cannot be reached: the limit cannot be applied, so the request is refused. */
+export class RateLimitUnavailableError extends ServiceUnavailableError {
+  constructor(cause?: unknown) {
+    super('Rate limits cannot be checked right now.');
+    this.cause = cause;
+  }
+}
+
+export interface MemoryRateLimitStoreOptions {
   /** Most keys remembered; the least recently used are forgotten first (bounds memory). */
   readonly maxKeys?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
-}
-
-export interface RateLimiter {
-  /** Whether `key` has used up its window; a blocked key gets the wait in milliseconds. */
-  check(key: string): { readonly blocked: boolean; readonly retryAfterMs: number };
-  /** Counts one hit for `key`. */
-  hit(key: string): void;
-  /** Forgets `key` (e.g. after a successful login). */
-  reset(key: string): void;
 }
 
 interface Window {
@@ -26,11 +50,13 @@ interface Window {
 }
 
 /**
- * A fixed-window counter per key, held in this process's memory: each web worker counts on its
- * own and counts are lost on restart. Enough to slow guessing on one server; a shared store
- * (Redis) is the answer when several processes must agree.
+ * The store in this process's memory: enough for development, tests and a single process. Each
+ * process counts alone and a restart forgets; with REDIS_URL the container picks the Redis
+ * store instead. The count is synchronous, so concurrent requests cannot interleave inside it.
  */
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+export function createMemoryRateLimitStore(
+  options: MemoryRateLimitStoreOptions = {},
+): RateLimitStore {
   const now = options.now ?? Date.now;
   const windows = new LRUCache<string, Window>({ max: options.maxKeys ?? 10_000 });
   const current = (key: string): Window | undefined => {
@@ -42,18 +68,27 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return window;
   };
   return {
-    check(key) {
-      const window = current(key);
-      if (!window || window.count < options.limit) return { blocked: false, retryAfterMs: 0 };
-      return { blocked: true, retryAfterMs: window.endsAt - now() };
-    },
-    hit(key) {
-      const window = current(key);
+    consume(key, limit, windowMs) {
+      let window = current(key);
       if (window) window.count += 1;
-      else windows.set(key, { count: 1, endsAt: now() + options.windowMs });
+      else {
+        window = { count: 1, endsAt: now() + windowMs };
+        windows.set(key, window);
+      }
+      return Promise.resolve({
+        allowed: window.count <= limit,
+        remaining: Math.max(0, limit - window.count),
+        retryAfterMs: window.endsAt - now(),
+      });
+    },
+    refund(key) {
+      const window = current(key);
+      if (window && window.count > 0) window.count -= 1;
+      return Promise.resolve();
     },
     reset(key) {
       windows.delete(key);
+      return Promise.resolve();
     },
   };
 }

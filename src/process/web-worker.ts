@@ -1,7 +1,9 @@
 import { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createContainer, StartupError, type Container } from '#src/container.ts';
+import { describeDependencyFailure } from '#src/cli/dependency-failure.ts';
 import { buildServer } from '#src/http/build-server.ts';
+import { scrubText } from '#src/lib/log-safety.ts';
 import {
   formatFindings,
   hasErrors,
@@ -64,7 +66,10 @@ export async function runWebWorker(options: LoadSettingsOptions): Promise<number
   try {
     container = await createContainer(settings);
   } catch (error) {
-    const reason = error instanceof StartupError ? error.message : String(error);
+    const reason =
+      error instanceof StartupError
+        ? error.message
+        : (describeDependencyFailure('database', settings, error) ?? scrubText(String(error)));
     process.stderr.write(`Hoplink cannot start: ${reason}\n`);
     return 1;
   }

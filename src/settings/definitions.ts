@@ -5,6 +5,7 @@ import {
   bool,
   cidrOrIpProblem,
   duration,
+  fraction,
   hostPatternProblem,
   httpUrl,
   int,
@@ -300,9 +301,9 @@ export const definitions = {
   }),
   secureHstsPreload: setting({
     env: 'SECURE_HSTS_PRELOAD',
-    doc: 'Add preload to Strict-Transport-Security (hard to undo: read hstspreload.org first).',
+    doc: 'Add preload to Strict-Transport-Security; never implied by TLS (hard to undo: read hstspreload.org first).',
     parse: bool(),
-    ...tlsDerived('true', 'false'),
+    default: 'false',
   }),
   sessionCookieSecure: setting({
     env: 'SESSION_COOKIE_SECURE',
@@ -453,6 +454,12 @@ export const definitions = {
     parse: oneOf(['anonymize', 'full', 'none']),
     default: 'anonymize',
   }),
+  redirectCacheTtl: setting({
+    env: 'REDIRECT_CACHE_TTL',
+    doc: 'How long a web process trusts its cached copy of a link before looking it up again; changes reach every process at once through Redis, so this is the safety net for a missed one. While the database is down, cached links keep redirecting past it.',
+    parse: duration(),
+    default: '30s',
+  }),
   clickBatchSize: setting({
     env: 'CLICK_BATCH_SIZE',
     doc: 'Clicks a web process gathers into one batch for the clicks queue; a full batch is sent at once.',
@@ -473,13 +480,13 @@ export const definitions = {
   }),
   apiRateLimit: setting({
     env: 'API_RATE_LIMIT',
-    doc: 'JSON API requests allowed per minute per token (per IP without one); counted per process.',
+    doc: 'JSON API requests allowed per minute per token (per IP without one); counted in Redis across every process when REDIS_URL is set, per process otherwise.',
     parse: int(1, 1_000_000),
     default: '600',
   }),
   redisUrl: maybe({
     env: 'REDIS_URL',
-    doc: 'Redis for the job queue (redis://[:password@]host:6379[/db], rediss:// for TLS); unset means an in-process queue.',
+    doc: 'Redis for the job queue and the rate limits every process shares (redis://[:password@]host:6379[/db], rediss:// for TLS); unset means an in-process queue and per-process limits.',
     parse: serviceUrl(['redis:', 'rediss:'], 'redis://:password@redis:6379/0'),
     secret: true,
     requiredInProduction: true,
@@ -500,7 +507,7 @@ export const definitions = {
   }),
   queuePrefix: setting({
     env: 'QUEUE_PREFIX',
-    doc: 'Prefix of the Redis keys of the job queues (to share one Redis between deployments).',
+    doc: 'Prefix of the Redis keys of the job queues and the rate limit counters (to share one Redis between deployments).',
     parse: z
       .string()
       .trim()
@@ -541,6 +548,12 @@ export const definitions = {
     doc: 'json (one object per line on stdout) or pretty (for people).',
     parse: oneOf(['json', 'pretty']),
     default: byProfile('pretty', 'json', 'json'),
+  }),
+  redirectLogSampleRate: setting({
+    env: 'REDIRECT_LOG_SAMPLE_RATE',
+    doc: 'Share of successful redirects (and their 404s) that get a request log line, from 0 to 1; errors and slow ones (over 1 s) always do. Each click is recorded in the database either way (decision 0014).',
+    parse: fraction(),
+    default: byProfile('1', '0.01', '1'),
   }),
 } satisfies Record<string, SettingDefinition<unknown>>;
 

@@ -56,12 +56,14 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
         'Set SECURE_HSTS_INCLUDE_SUBDOMAINS=true if every subdomain serves HTTPS only.',
       );
     }
+    // Not a warning (it was W004): preloading binds every subdomain for months, so leaving it off
+    // is a sound default and turning it on a deliberate act. Decision 0015.
     if (!settings.secureHstsPreload) {
-      warn(
-        'hoplink.W004',
+      note(
+        'hoplink.I003',
         'SECURE_HSTS_PRELOAD',
-        "is off: the site cannot be submitted to the browsers' HSTS preload list.",
-        'Set SECURE_HSTS_PRELOAD=true only after reading hstspreload.org: removal from the list takes months.',
+        "is off: the site is not eligible for the browsers' HSTS preload list; submit it only deliberately.",
+        'Leave it off unless you mean to submit the domain at hstspreload.org: every subdomain must serve HTTPS, and leaving the list takes months.',
       );
     }
   }

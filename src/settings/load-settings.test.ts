@@ -84,7 +84,8 @@ const SECURE_ON = {
   secureSslRedirect: true,
   secureHstsSeconds: 31_536_000,
   secureHstsIncludeSubdomains: true,
-  secureHstsPreload: true,
+  // Preloading is never implied by TLS: it must be chosen (decision 0015).
+  secureHstsPreload: false,
   sessionCookieSecure: true,
   csrfCookieSecure: true,
 };
@@ -214,6 +215,7 @@ describe('the TLS matrix', () => {
       SERVER_TLS_CERT: tls.cert,
       SERVER_TLS_KEY: tls.key,
       SECURE_HSTS_SECONDS: '0',
+      SECURE_HSTS_PRELOAD: 'true',
       SESSION_COOKIE_SECURE: 'false',
     });
     assertNoFindings(loaded);
@@ -221,6 +223,7 @@ describe('the TLS matrix', () => {
     assert.deepEqual(secureSettings(loaded), {
       ...SECURE_ON,
       secureHstsSeconds: 0,
+      secureHstsPreload: true,
       sessionCookieSecure: false,
     });
     assert.equal(loaded.sources.get('secureHstsSeconds'), 'environment');

@@ -28,6 +28,17 @@ export const int = (min: number, max: number): Parser<number> =>
     return value;
   });
 
+/** A share from 0 to 1 (0.01 = one in a hundred). */
+export const fraction = (): Parser<number> =>
+  z.string().transform((text, ctx) => {
+    const value = Number(text.trim());
+    if (!/^(?:0|1|0?\.\d+|1\.0*)$/.test(text.trim()) || value < 0 || value > 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be a number from 0 to 1, such as 0.01' });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 export const duration = (): Parser<number> =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);

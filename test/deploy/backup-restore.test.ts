@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { signerFactory } from '@fastify/cookie';
 import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { createContainer, type Container } from '#src/container.ts';
@@ -392,7 +393,8 @@ await describe(
       sourceApp = await openApp(source.handle);
       const { container, app } = sourceApp;
       const account = { email: user.email, username: user.username, password: PASSWORD };
-      user.id = (await container.users.register(account)).id;
+      await container.users.register({ ...account, ip: '192.0.2.10' });
+      user.id = (await container.users.findByEmail(user.email))?.id ?? '';
       sessionToken = (await container.sessions.start(user.id, { csrfSecret: unique() })).token;
       apiToken = (
         await container.apiTokens.create(user.id, { name: 'backup test', scopes: ['links:read'] })
@@ -543,7 +545,11 @@ await describe(
       // Still signed in: the session row came back and the cookie's key is unchanged.
       const page = await app.app.inject({
         url: '/links',
-        headers: { ...HOST, cookie: `hoplink_session=${app.app.signCookie(sessionToken)}` },
+        headers: {
+          ...HOST,
+          // Signed as the site scope signs it: with SECRET_KEY (the cookie plugin lives there).
+          cookie: `hoplink_session=${signerFactory(app.container.settings.secretKey.reveal()).sign(sessionToken)}`,
+        },
       });
       assert.equal(page.statusCode, 200, page.body);
       assert.ok(page.body.includes(link.code));

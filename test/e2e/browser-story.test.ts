@@ -89,11 +89,11 @@ describe('the story in Chromium', BROWSER, () => {
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL(`${server.url}/`);
-    await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${server.url}/accounts/register/done`);
+    assert.match(await page.locator('h1').innerText(), /Check your email/);
 
-    await page.goto(`${server.url}/accounts/login`);
+    await page.getByRole('link', { name: 'Log in' }).last().click();
+    await page.waitForURL(`${server.url}/accounts/login`);
     await page.getByLabel('Email address or username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,7 +1,8 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { RateLimitedError } from '#src/lib/errors.ts';
+import type { RateLimitStore } from '#src/lib/rate-limiter.ts';
 import type { ApiTokensService } from '#src/modules/accounts/index.ts';
 import type { StatsService } from '#src/modules/analytics/index.ts';
 import type { LinksService } from '#src/modules/links/index.ts';
@@ -22,10 +23,43 @@ export interface ApiOptions {
   readonly siteUrl: string;
   /** API_RATE_LIMIT: requests per minute per token (per IP without a valid one). */
   readonly rateLimit: number;
+  /** Where the API's requests are counted: the container's store, shared by every process. */
+  readonly rateLimitStore: RateLimitStore;
 }
 
 const RATE_WINDOW_MS = 60_000;
 const OPENAPI_CACHE_CONTROL = 'public, max-age=300';
+
+/**
+ * @fastify/rate-limit's store interface over our RateLimitStore, so the API counts where logins
+ * do (Redis in production) while the plugin keeps writing the RateLimit-* and Retry-After
+ * headers. A store out of reach rejects with a 503, which the plugin passes on: the API fails
+ * closed, as the login does.
+ */
+function sharedStore(store: RateLimitStore): FastifyRateLimitStoreCtor {
+  return class SharedRateLimitStore {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+      max: number,
+    ): void {
+      store.consume(`api:${key}`, max, timeWindow).then(
+        (decision) => {
+          const current = decision.allowed ? max - decision.remaining : max + 1;
+          callback(null, { current, ttl: decision.retryAfterMs });
+        },
+        (error: unknown) => {
+          callback(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    }
+
+    child(): this {
+      return this;
+    }
+  };
+}
 
 /**
  * The JSON API v1, registered under /api/v1. Each request runs: identify the bearer token →
@@ -46,6 +80,7 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, options) => {
     enableDraftSpec: true,
     max: options.rateLimit,
     timeWindow: RATE_WINDOW_MS,
+    store: sharedStore(options.rateLimitStore),
     keyGenerator: (request) =>
       request.apiToken ? `token:${request.apiToken.tokenId}` : `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) =>

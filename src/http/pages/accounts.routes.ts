@@ -1,15 +1,15 @@
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import type { PasswordResetService, UsersService } from '#src/modules/accounts/index.ts';
-import { requireUser, safeNextPath, signedInUser } from '#src/http/plugins/require-user.ts';
+import { formBody, type Form } from './form-body.ts';
 import { formFailure } from './form-errors.ts';
+import { safeNextPath } from './safe-next.ts';
 import { sendPage } from './render.ts';
 import {
   invalidResetLinkPage,
   loginPage,
   passwordResetDonePage,
   passwordResetRequestPage,
-  profilePage,
-  type ProfilePageOptions,
+  registerDonePage,
   registerPage,
   resetCompletePage,
   resetPasswordPage,
@@ -19,16 +19,6 @@ export interface AccountsRoutesOptions {
   readonly users: UsersService;
   readonly passwordReset: PasswordResetService;
   readonly passwordMinLength: number;
-}
-
-/** Form fields are optional strings: a missing one is the service's to report, on its field. */
-function formBody(...fields: string[]) {
-  return {
-    type: 'object',
-    properties: Object.fromEntries(
-      fields.map((field) => [field, { type: 'string', maxLength: 4096 }]),
-    ),
-  } as const;
 }
 
 const nextQuery = {
@@ -42,12 +32,13 @@ const tokenParams = {
   required: ['token'],
 } as const;
 
-type Form<K extends string> = Partial<Record<K, string>>;
-
 /**
- * The account pages: sign-up, login, logout, profile and the password reset flow. Each handler
+ * The public account pages: sign-up, login, logout and the password reset flow (the profile
+ * is a signed-in page: profile.routes.ts). Each handler
  * validates (schema), makes one service call and presents the result: a redirect after success
- * (303, so a reload does not resubmit), the same form with its messages otherwise.
+ * (303, so a reload does not resubmit), the same form with its messages otherwise. A limit store
+ * out of reach (RateLimitUnavailableError, 503) is not the visitor's to fix: the error handler
+ * answers it with its page.
  */
 export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
   app,
@@ -75,10 +66,13 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
       const { email = '', username = '', password = '' } = request.body;
       const next = safeNextPath(request.body.next);
       try {
-        const user = await users.register({ email, username, password });
-        await reply.logIn(user);
-        reply.flash('success', `Welcome to Hoplink, ${user.username}. Your account is ready.`);
-        return await reply.redirect(next, 303);
+        // The same answer whether the address was free or already had an account (0012).
+        await users.register({ email, username, password, ip: request.ip });
+        const done = '/accounts/register/done';
+        return await reply.redirect(
+          next === '/' ? done : `${done}?next=${encodeURIComponent(next)}`,
+          303,
+        );
       } catch (error) {
         const failure = formFailure(error, reply);
         return sendPage(
@@ -98,6 +92,16 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
         );
       }
     },
+  );
+
+  app.get<{ Querystring: { next?: string } }>(
+    '/accounts/register/done',
+    { schema: { querystring: nextQuery } },
+    (request, reply) =>
+      sendPage(request, reply, {
+        title: 'Check your email',
+        body: registerDonePage({ next: safeNextPath(request.query.next) }),
+      }),
   );
 
   app.get<{ Querystring: { next?: string } }>(
@@ -146,80 +150,6 @@ export const accountsRoutes: FastifyPluginCallback<AccountsRoutesOptions> = (
     if (wasIn) reply.flash('info', 'You are logged out.');
     return reply.redirect('/', 303);
   });
-
-  /** The profile page: both forms, with the given values and one form's errors. */
-  function renderProfile(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    page: Omit<ProfilePageOptions, 'csrfToken' | 'passwordMinLength'>,
-    statusCode?: number,
-  ) {
-    return sendPage(
-      request,
-      reply,
-      {
-        title: 'Your profile',
-        body: profilePage({ ...page, csrfToken: request.csrfToken(), passwordMinLength }),
-      },
-      statusCode,
-    );
-  }
-
-  app.get('/accounts/profile', { preHandler: requireUser }, (request, reply) => {
-    const user = signedInUser(request);
-    return renderProfile(request, reply, {
-      values: { email: user.email, username: user.username },
-    });
-  });
-
-  app.post<{ Body: Form<'email' | 'username'> }>(
-    '/accounts/profile',
-    { preHandler: requireUser, schema: { body: formBody('email', 'username') } },
-    async (request, reply) => {
-      const { email = '', username = '' } = request.body;
-      try {
-        await users.updateProfile(signedInUser(request).id, { email, username });
-        reply.flash('success', 'Your profile was saved.');
-        return await reply.redirect('/accounts/profile', 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return renderProfile(
-          request,
-          reply,
-          { values: { email, username }, profileErrors: failure.errors },
-          failure.statusCode,
-        );
-      }
-    },
-  );
-
-  app.post<{ Body: Form<'currentPassword' | 'newPassword'> }>(
-    '/accounts/profile/password',
-    { preHandler: requireUser, schema: { body: formBody('currentPassword', 'newPassword') } },
-    async (request, reply) => {
-      const user = signedInUser(request);
-      try {
-        await users.changePassword(user.id, {
-          currentPassword: request.body.currentPassword ?? '',
-          newPassword: request.body.newPassword ?? '',
-          keepSessionId: request.session?.id ?? null,
-        });
-        reply.flash('success', 'Your password was changed. Your other sessions were logged out.');
-        return await reply.redirect('/accounts/profile', 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return renderProfile(
-          request,
-          reply,
-          {
-            values: { email: user.email, username: user.username },
-            passwordErrors: failure.errors,
-          },
-          failure.statusCode,
-        );
-      }
-    },
-  );
 
   app.get('/accounts/password-reset', (request, reply) =>
     sendPage(request, reply, {

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { requireUser, signedInUser } from '#src/http/plugins/require-user.ts';
+import { signedInUser } from '#src/http/plugins/require-user.ts';
 import type { StatsService } from '#src/modules/analytics/index.ts';
 import {
   shortUrl,
@@ -106,7 +106,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
 
   app.get<{ Querystring: { q?: string; cursor?: string; trail?: string } }>(
     '/links',
-    { preHandler: requireUser, schema: { querystring: listQuery } },
+    { schema: { querystring: listQuery } },
     async (request, reply) => {
       const user = signedInUser(request);
       const q = (request.query.q ?? '').trim();
@@ -141,7 +141,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
     },
   );
 
-  app.get('/links/new', { preHandler: requireUser }, (request, reply) =>
+  app.get('/links/new', (request, reply) =>
     sendPage(request, reply, {
       title: 'New link',
       body: newLinkPage({
@@ -153,71 +153,63 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
     }),
   );
 
-  app.post<{ Body: LinkForm }>(
-    '/links',
-    { preHandler: requireUser, schema: { body: linkBody } },
-    async (request, reply) => {
-      const user = signedInUser(request);
-      const { body } = request;
-      try {
-        const link = await links.create(user.id, {
-          url: body.url ?? '',
-          code: body.code ?? null,
-          slug: body.slug ?? null,
-          title: body.title ?? null,
-          // The home page's short form has no status field: the default applies.
-          redirectStatus: body.redirectStatus ?? null,
-          expiresAt: expiryInput(body.expiresAt),
-        });
-        reply.flash('success', `Short link created: ${shortUrl(siteUrl, link.code)}`);
-        return await reply.redirect(`/links/${link.id}`, 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        const values = formValues(body);
-        return sendPage(
-          request,
-          reply,
-          {
-            title: 'New link',
-            body: newLinkPage({
-              csrfToken: request.csrfToken(),
-              username: user.username,
-              siteUrl,
-              values: {
-                ...values,
-                redirectStatus: body.redirectStatus ?? String(options.defaultRedirectStatus),
-              },
-              errors: failure.errors,
-            }),
-          },
-          failure.statusCode,
-        );
-      }
-    },
-  );
-
-  app.get(
-    '/links/:id',
-    { preHandler: requireUser, schema: { params: idParams } },
-    async (request: IdRequest, reply) => {
-      const user = signedInUser(request);
-      const linkStats = await stats.stats(user.id, request.params.id);
-      const link = await links.get(user.id, request.params.id);
-      return sendPage(request, reply, {
-        title: `${linkName(link)}: statistics`,
-        body: statsPage({
-          csrfToken: request.csrfToken(),
-          view: viewOf(link, user.username),
-          stats: linkStats,
-          now: now(),
-        }),
+  app.post<{ Body: LinkForm }>('/links', { schema: { body: linkBody } }, async (request, reply) => {
+    const user = signedInUser(request);
+    const { body } = request;
+    try {
+      const link = await links.create(user.id, {
+        url: body.url ?? '',
+        code: body.code ?? null,
+        slug: body.slug ?? null,
+        title: body.title ?? null,
+        // The home page's short form has no status field: the default applies.
+        redirectStatus: body.redirectStatus ?? null,
+        expiresAt: expiryInput(body.expiresAt),
       });
-    },
-  );
+      reply.flash('success', `Short link created: ${shortUrl(siteUrl, link.code)}`);
+      return await reply.redirect(`/links/${link.id}`, 303);
+    } catch (error) {
+      const failure = formFailure(error, reply);
+      const values = formValues(body);
+      return sendPage(
+        request,
+        reply,
+        {
+          title: 'New link',
+          body: newLinkPage({
+            csrfToken: request.csrfToken(),
+            username: user.username,
+            siteUrl,
+            values: {
+              ...values,
+              redirectStatus: body.redirectStatus ?? String(options.defaultRedirectStatus),
+            },
+            errors: failure.errors,
+          }),
+        },
+        failure.statusCode,
+      );
+    }
+  });
+
+  app.get('/links/:id', { schema: { params: idParams } }, async (request: IdRequest, reply) => {
+    const user = signedInUser(request);
+    const linkStats = await stats.stats(user.id, request.params.id);
+    const link = await links.get(user.id, request.params.id);
+    return sendPage(request, reply, {
+      title: `${linkName(link)}: statistics`,
+      body: statsPage({
+        csrfToken: request.csrfToken(),
+        view: viewOf(link, user.username),
+        stats: linkStats,
+        now: now(),
+      }),
+    });
+  });
 
   app.get(
     '/links/:id/edit',
-    { preHandler: requireUser, schema: { params: idParams } },
+    { schema: { params: idParams } },
     async (request: IdRequest, reply) => {
       const user = signedInUser(request);
       const link = await links.get(user.id, request.params.id);
@@ -235,7 +227,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
 
   app.post<{ Params: { id: string }; Body: LinkForm }>(
     '/links/:id/edit',
-    { preHandler: requireUser, schema: { params: idParams, body: linkBody } },
+    { schema: { params: idParams, body: linkBody } },
     async (request, reply) => {
       const user = signedInUser(request);
       const { id } = request.params;
@@ -287,7 +279,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
   ] as const) {
     app.post(
       `/links/:id/${action}`,
-      { preHandler: requireUser, schema: { params: idParams } },
+      { schema: { params: idParams } },
       async (request: IdRequest, reply) => {
         const link = await links.update(signedInUser(request).id, request.params.id, { disabled });
         reply.flash(
@@ -303,7 +295,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
 
   app.get(
     '/links/:id/delete',
-    { preHandler: requireUser, schema: { params: idParams } },
+    { schema: { params: idParams } },
     async (request: IdRequest, reply) => {
       const user = signedInUser(request);
       const link = await links.get(user.id, request.params.id);
@@ -321,7 +313,7 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
 
   app.post(
     '/links/:id/delete',
-    { preHandler: requireUser, schema: { params: idParams } },
+    { schema: { params: idParams } },
     async (request: IdRequest, reply) => {
       const user = signedInUser(request);
       const link = await links.get(user.id, request.params.id);

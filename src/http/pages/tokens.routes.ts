@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { API_TOKEN_SCOPES, type ApiTokensService } from '#src/modules/accounts/index.ts';
-import { requireUser, signedInUser } from '#src/http/plugins/require-user.ts';
+import { signedInUser } from '#src/http/plugins/require-user.ts';
 import { formFailure } from './form-errors.ts';
 import { sendPage } from './render.ts';
 import { tokensPage } from './views/tokens.ts';
@@ -34,7 +34,7 @@ export const tokensRoutes: FastifyPluginCallback<TokensRoutesOptions> = (
   { apiTokens },
   done,
 ) => {
-  app.get('/settings/tokens', { preHandler: requireUser }, async (request, reply) =>
+  app.get('/settings/tokens', async (request, reply) =>
     sendPage(request, reply, {
       title: 'API tokens',
       body: tokensPage({
@@ -47,7 +47,7 @@ export const tokensRoutes: FastifyPluginCallback<TokensRoutesOptions> = (
 
   app.post<{ Body: { name?: string; scopes?: string[] } }>(
     '/settings/tokens',
-    { preHandler: requireUser, schema: { body: createBody } },
+    { schema: { body: createBody } },
     async (request, reply) => {
       const userId = signedInUser(request).id;
       const name = request.body.name ?? '';
@@ -91,7 +91,7 @@ export const tokensRoutes: FastifyPluginCallback<TokensRoutesOptions> = (
 
   app.post<{ Params: { id: string } }>(
     '/settings/tokens/:id/revoke',
-    { preHandler: requireUser, schema: { params: idParams } },
+    { schema: { params: idParams } },
     async (request, reply) => {
       const revoked = await apiTokens.revoke(signedInUser(request).id, request.params.id);
       reply.flash('success', `The token “${revoked.name}” (${revoked.prefix}…) was revoked.`);

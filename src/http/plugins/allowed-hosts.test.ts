@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, type TestApp } from '#test/helpers/test-app.ts';
-import { createHostMatcher } from './allowed-hosts.ts';
+import { createHostMatcher, hostLineCount } from './allowed-hosts.ts';
 
 describe('createHostMatcher', () => {
   const allowed = createHostMatcher([
@@ -30,6 +31,26 @@ describe('createHostMatcher', () => {
     ['hop.example.com@evil.example', false],
     ['hop.example.com/evil', false],
     ['10.1.2.3.evil.example', false],
+    ['hop.example.com:1', true],
+    ['hop.example.com:65535', true],
+    ['hop.example.com:65536', false],
+    ['hop.example.com:99999', false],
+    ['hop.example.com:0', false],
+    ['hop.example.com:08000', false],
+    ['hop.example.com:', false],
+    ['hop.example.com:abc', false],
+    ['hop.example.com:80:80', false],
+    ['hop.example.com:-1', false],
+    ['[::1]:99999', false],
+    ['[::1]:', false],
+    ['user@hop.example.com', false],
+    ['user:pass@hop.example.com', false],
+    ['hop.example.com?x', false],
+    ['hop.example.com#x', false],
+    ['hop.example.com\\evil', false],
+    ['hop.example.com%2fevil', false],
+    ['hop.example.com evil', false],
+    ['hop.example.com, evil.example', false],
   ];
   for (const [host, expected] of cases) {
     test(`${host || '(empty)'} → ${expected ? 'allowed' : 'refused'}`, () => {
@@ -78,4 +99,91 @@ describe('the Host check on the running app', () => {
     const warning = t.logs.entries().find((entry) => entry.host === 'logged.example');
     assert.equal(warning?.level, 'warn');
   });
+});
+
+describe('hostLineCount', () => {
+  test('counts Host lines in any case, and only names (not values)', () => {
+    assert.equal(hostLineCount(['Host', 'a', 'Accept', 'host']), 1);
+    assert.equal(hostLineCount(['Host', 'a', 'HOST', 'b', 'x-host', 'c']), 2);
+    assert.equal(hostLineCount([]), 0);
+  });
+});
+
+/** Sends `head` as written (no client library to tidy it) and returns the status code. */
+function rawRequest(port: number, head: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(head));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1];
+      if (status === undefined) reject(new Error(`no status line in ${JSON.stringify(text)}`));
+      else resolve(Number(status));
+    });
+  });
+}
+
+// Node's parser keeps the first of two Host lines and drops the other, and inject cannot send
+// two: only a real socket shows what a client (or a confused proxy in front) can do.
+describe('the Host header on a real socket', () => {
+  let t: TestApp;
+  let port: number;
+  before(async () => {
+    t = await buildTestApp({ ALLOWED_HOSTS: 'hop.example.com,10.0.0.0/8' });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    assert.ok(address !== null && typeof address === 'object');
+    port = address.port;
+  });
+  after(() => t.close());
+
+  const request = (path: string, ...hostLines: string[]) =>
+    rawRequest(
+      port,
+      `GET ${path} HTTP/1.1\r\n${hostLines.map((host) => `Host: ${host}\r\n`).join('')}Connection: close\r\n\r\n`,
+    );
+
+  test('one allowed Host is served', async () => {
+    assert.equal(await request('/', 'hop.example.com'), 200);
+    assert.equal(await request('/', 'hop.example.com:8443'), 200);
+  });
+
+  test('two Host lines are a 400, whichever comes first and even when they agree', async () => {
+    assert.equal(await request('/', 'hop.example.com', 'evil.example'), 400);
+    assert.equal(await request('/', 'evil.example', 'hop.example.com'), 400);
+    assert.equal(await request('/', 'hop.example.com', 'hop.example.com'), 400);
+    assert.equal(await request('/api/v1/me', 'hop.example.com', 'evil.example'), 400);
+  });
+
+  test('/healthz is exempt from the list, not from the one-Host rule', async () => {
+    assert.equal(await request('/healthz', '172.17.0.5:8000'), 200);
+    assert.equal(await request('/healthz', '172.17.0.5:8000', 'evil.example'), 400);
+  });
+
+  test('the refusal is logged as a warning', async () => {
+    const before = t.logs.entries().length;
+    await request('/links', 'hop.example.com', 'evil.example');
+    const warnings = t.logs
+      .entries()
+      .slice(before)
+      .filter((entry) => entry.level === 'warn');
+    assert.ok(warnings.some((entry) => String(entry.msg).includes('more than one Host')));
+  });
+
+  const malformed = [
+    'hop.example.com:99999',
+    'hop.example.com:0',
+    'hop.example.com:',
+    'hop.example.com:abc',
+    'user@hop.example.com',
+    'hop.example.com/path',
+    'hop.example.com?q',
+  ];
+  for (const host of malformed) {
+    test(`Host: ${host} is a 400`, async () => {
+      assert.equal(await request('/', host), 400);
+    });
+  }
 });

@@ -1,24 +1,20 @@
 import fp from 'fastify-plugin';
 import { ForbiddenError } from '#src/lib/errors.ts';
 
-const API_PREFIX = '/api/';
 const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id';
 const EXPOSED_HEADERS =
   'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After';
 
 /**
- * CORS for the JSON API only, from an explicit allowlist. The API authenticates with bearer
- * tokens, never cookies, so credentials are not allowed cross-origin.
+ * CORS from an explicit allowlist, for the scope that registers it: the JSON API, which
+ * authenticates with bearer tokens, never cookies, so credentials are not allowed cross-origin.
+ * Preflights are answered for every path of that scope.
  */
 export const corsPlugin = fp<{ allowedOrigins: readonly string[] }>(
   (app, { allowedOrigins }, done) => {
     const allowed = new Set(allowedOrigins);
     app.addHook('onRequest', (request, reply, next) => {
-      if (!request.url.startsWith(API_PREFIX)) {
-        next();
-        return;
-      }
       reply.header('vary', 'Origin');
       const origin = request.headers.origin;
       if (origin !== undefined && allowed.has(origin)) {
@@ -27,7 +23,7 @@ export const corsPlugin = fp<{ allowedOrigins: readonly string[] }>(
       }
       next();
     });
-    app.options('/api/*', (request, reply) => {
+    app.options('/*', (request, reply) => {
       const origin = request.headers.origin;
       if (origin === undefined || !allowed.has(origin)) {
         throw new ForbiddenError('This origin may not call the API.');

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError } from '#src/lib/errors.ts';
+import { maskUrl } from '#src/lib/log-safety.ts';
 import type { Settings } from '#src/settings/index.ts';
 import { cookieSpec, readSignedCookie, type CookieSpec } from './cookies.ts';
 
@@ -13,15 +14,9 @@ declare module 'fastify' {
      */
     rotateCsrfSecret(): string;
   }
-  interface FastifyContextConfig {
-    /** false exempts a route from the CSRF check (only for endpoints no browser form posts to). */
-    csrf?: boolean;
-  }
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Browsers post CSP reports on their own; the API authenticates by bearer token, not cookies. */
-const EXEMPT = (path: string) => path.startsWith('/api/') || path === '/csp-report';
 const CSRF_COOKIE_MAX_AGE_S = 365 * 24 * 60 * 60;
 
 const FAILURE_MESSAGE =
@@ -79,7 +74,8 @@ function originProblem(request: FastifyRequest, trusted: ReadonlySet<string>): s
 }
 
 /**
- * CSRF protection for every state-changing request outside /api/: the Origin (or Referer) must
+ * CSRF protection for every state-changing request of the site scope (the API authenticates by
+ * bearer token and CSP reports are posted by browsers on their own: neither is in it): the Origin (or Referer) must
  * be this site, SITE_URL or a CSRF_TRUSTED_ORIGINS entry, and the form's `_csrf` field (or an
  * `x-csrf-token` header) must be a token made from this browser's secret. Signed in, that secret
  * is the session's (stored with it, replaced at login); before, it lives in a signed cookie, so
@@ -145,9 +141,7 @@ export const csrfPlugin = fp<{ settings: Settings }>(
       if (
         !UNSAFE_METHODS.has(request.method) ||
         // No route, nothing to change: the 404 or 405 answer is the right one.
-        request.is404 ||
-        EXEMPT(path) ||
-        request.routeOptions.config.csrf === false
+        request.is404
       ) {
         next();
         return;
@@ -170,7 +164,7 @@ export const csrfPlugin = fp<{ settings: Settings }>(
         next();
         return;
       }
-      request.log.warn({ reason: problem, path }, 'CSRF check failed');
+      request.log.warn({ reason: problem, path: maskUrl(path) }, 'CSRF check failed');
       next(new ForbiddenError(FAILURE_MESSAGE));
     });
     done();

@@ -8,42 +8,52 @@ import {
   ValidationError,
 } from '#src/lib/errors.ts';
 import { buildTestApp, type TestApp } from '#test/helpers/test-app.ts';
+import { errorHandlerPlugin } from './error-handler.ts';
 
 const SECRET_IN_EXCEPTION = 'db password is hunter2 at /srv/hoplink/internal.ts';
 
-/** Routes that fail in each way a real route can; the error handler must map every one. */
+/**
+ * Routes that fail in each way a real route can; the error handler must map every one. The
+ * /api/test ones sit in a scope of their own with the JSON handler, as the real API scope does.
+ */
 function failingRoutes(app: FastifyInstance): void {
-  app.get('/api/v1/boom', () => {
-    throw new Error(SECRET_IN_EXCEPTION);
-  });
+  void app.register(
+    async (api) => {
+      await api.register(errorHandlerPlugin, { debug: false, format: 'json' });
+      api.get('/boom', () => {
+        throw new Error(SECRET_IN_EXCEPTION);
+      });
+      api.get('/private', () => {
+        throw new UnauthorizedError();
+      });
+      api.get('/forbidden', () => {
+        throw new ForbiddenError();
+      });
+      api.get('/limited', () => {
+        throw new RateLimitedError();
+      });
+      api.post(
+        '/echo',
+        {
+          schema: {
+            body: { type: 'object', required: ['url'], properties: { url: { type: 'string' } } },
+          },
+        },
+        (request) => request.body,
+      );
+      api.post('/invalid', () => {
+        throw new ValidationError('Some fields are not valid.', [
+          { field: 'url', message: 'must be http or https' },
+        ]);
+      });
+    },
+    { prefix: '/api/test' },
+  );
   app.get('/boom', () => {
     throw new Error(SECRET_IN_EXCEPTION);
   });
-  app.get('/api/v1/private', () => {
-    throw new UnauthorizedError();
-  });
-  app.get('/api/v1/forbidden', () => {
-    throw new ForbiddenError();
-  });
   app.get('/forbidden', () => {
     throw new ForbiddenError();
-  });
-  app.get('/api/v1/limited', () => {
-    throw new RateLimitedError();
-  });
-  app.post(
-    '/api/v1/echo',
-    {
-      schema: {
-        body: { type: 'object', required: ['url'], properties: { url: { type: 'string' } } },
-      },
-    },
-    (request) => request.body,
-  );
-  app.post('/api/v1/invalid', () => {
-    throw new ValidationError('Some fields are not valid.', [
-      { field: 'url', message: 'must be http or https' },
-    ]);
   });
 }
 
@@ -65,7 +75,7 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
       code: 'bad_request',
       request: {
         method: 'POST',
-        url: '/api/v1/echo',
+        url: '/api/test/echo',
         headers: { ...host, 'content-type': 'application/json' },
         payload: '{"url":',
       },
@@ -73,22 +83,22 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
     {
       status: 400,
       code: 'validation_failed',
-      request: { method: 'POST', url: '/api/v1/echo', headers: host, payload: { nourl: 1 } },
+      request: { method: 'POST', url: '/api/test/echo', headers: host, payload: { nourl: 1 } },
     },
     {
       status: 400,
       code: 'validation_failed',
-      request: { method: 'POST', url: '/api/v1/invalid', headers: host, payload: {} },
+      request: { method: 'POST', url: '/api/test/invalid', headers: host, payload: {} },
     },
     {
       status: 401,
       code: 'unauthorized',
-      request: { method: 'GET', url: '/api/v1/private', headers: host },
+      request: { method: 'GET', url: '/api/test/private', headers: host },
     },
     {
       status: 403,
       code: 'forbidden',
-      request: { method: 'GET', url: '/api/v1/forbidden', headers: host },
+      request: { method: 'GET', url: '/api/test/forbidden', headers: host },
     },
     {
       status: 404,
@@ -98,14 +108,14 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
     {
       status: 405,
       code: 'method_not_allowed',
-      request: { method: 'DELETE', url: '/api/v1/private', headers: host },
+      request: { method: 'DELETE', url: '/api/test/private', headers: host },
     },
     {
       status: 413,
       code: 'payload_too_large',
       request: {
         method: 'POST',
-        url: '/api/v1/echo',
+        url: '/api/test/echo',
         headers: host,
         payload: { url: 'x'.repeat(2048) },
       },
@@ -115,7 +125,7 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
       code: 'unsupported_media_type',
       request: {
         method: 'POST',
-        url: '/api/v1/echo',
+        url: '/api/test/echo',
         headers: { ...host, 'content-type': 'application/x-unknown' },
         payload: 'x',
       },
@@ -123,12 +133,12 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
     {
       status: 429,
       code: 'rate_limited',
-      request: { method: 'GET', url: '/api/v1/limited', headers: host },
+      request: { method: 'GET', url: '/api/test/limited', headers: host },
     },
     {
       status: 500,
       code: 'internal_error',
-      request: { method: 'GET', url: '/api/v1/boom', headers: host },
+      request: { method: 'GET', url: '/api/test/boom', headers: host },
     },
   ] as const;
 
@@ -152,7 +162,7 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
   test('validation errors name the fields', async () => {
     const response = await t.app.inject({
       method: 'POST',
-      url: '/api/v1/invalid',
+      url: '/api/test/invalid',
       headers: host,
       payload: {},
     });
@@ -164,19 +174,19 @@ describe('API errors are JSON in the SPEC format, with the right status', () => 
   test('405 says which methods are allowed', async () => {
     const response = await t.app.inject({
       method: 'DELETE',
-      url: '/api/v1/private',
+      url: '/api/test/private',
       headers: host,
     });
     assert.equal(response.headers.allow, 'GET, HEAD');
   });
 
   test('429 says when to retry', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/api/v1/limited', headers: host });
+    const response = await t.app.inject({ method: 'GET', url: '/api/test/limited', headers: host });
     assert.ok(Number(response.headers['retry-after']) > 0);
   });
 
   test('a 500 is logged with its stack and request id, once', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/api/v1/boom', headers: host });
+    const response = await t.app.inject({ method: 'GET', url: '/api/test/boom', headers: host });
     const requestId = response.headers['x-request-id'];
     const errors = t.logs
       .entries()

@@ -1,8 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { MethodNotAllowedError, NotFoundError, STATUS_MESSAGES } from '#src/lib/errors.ts';
+import {
+  AppError,
+  MethodNotAllowedError,
+  NotFoundError,
+  STATUS_MESSAGES,
+} from '#src/lib/errors.ts';
 import { errorPage } from '#src/http/pages/views/error-page.ts';
-import { redactUrl } from './request-log.ts';
+import { maskUrl } from '#src/lib/log-safety.ts';
 
 const PROBE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -67,23 +72,37 @@ export function toPublicError(error: unknown): PublicError {
   return { statusCode, ...generic };
 }
 
-function isApiRequest(request: FastifyRequest): boolean {
-  return request.url.startsWith('/api/');
+/** How a scope answers errors: JSON for the API, friendly pages for the site and the redirect. */
+export type ErrorFormat = 'json' | 'html';
+
+export interface ErrorHandlerOptions {
+  readonly debug: boolean;
+  readonly format: ErrorFormat;
 }
 
-/** Sends an error as JSON on the API and as a friendly page elsewhere; logs it once. */
+/** Sends an error in the scope's format and logs it once. */
 export function sendError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { debug: boolean },
+  options: ErrorHandlerOptions,
 ): FastifyReply {
   const publicError = toPublicError(error);
-  if (publicError.statusCode >= 500) {
+  // A 503 of ours is a dependency's state, logged once where it changes, not once per request.
+  const expectedOutage = publicError.statusCode === 503 && error instanceof AppError;
+  if (publicError.statusCode >= 500 && !expectedOutage) {
     request.log.error(
       {
         err: error,
-        request: { method: request.method, url: redactUrl(request.url), headers: request.headers },
+        request: {
+          method: request.method,
+          url: maskUrl(request.url),
+          // Credentials in headers are redacted by the logger; a Referer is a URL like ours.
+          headers: {
+            ...request.headers,
+            ...(request.headers.referer ? { referer: maskUrl(request.headers.referer) } : {}),
+          },
+        },
       },
       'request failed',
     );
@@ -95,13 +114,18 @@ export function sendError(
   }
   const allow = (error as ErrorLike | null)?.allow;
   if (Array.isArray(allow)) reply.header('allow', allow.join(', '));
+  // Any error that knows when to come back says so (rate limits, a dependency down).
+  const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(retryAfter));
+  }
   if (publicError.statusCode === 429 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', '60');
   reply.code(publicError.statusCode);
   const debugDetail =
     options.debug && error instanceof Error ? (error.stack ?? error.message) : undefined;
 
-  if (isApiRequest(request)) {
+  if (options.format === 'json') {
     return reply.type('application/json; charset=utf-8').send({
       error: {
         code: publicError.code,
@@ -118,6 +142,7 @@ export function sendError(
       requestId: request.id,
       ...(debugDetail ? { debugDetail } : {}),
       assetUrl: request.server.assetUrl,
+      details: publicError.details,
     }),
   );
 }
@@ -133,13 +158,17 @@ function notFoundOrMethodNotAllowed(app: FastifyInstance, request: FastifyReques
   return allow.length > 0 ? new MethodNotAllowedError(allow) : new NotFoundError();
 }
 
-export const errorHandlerPlugin = fp<{ debug: boolean }>(
-  (app, { debug }, done) => {
+/**
+ * The error and not-found handlers of the scope that registers it (fastify-plugin lifts them
+ * out of this plugin into that scope): the root answers pages, the API scope JSON.
+ */
+export const errorHandlerPlugin = fp<ErrorHandlerOptions>(
+  (app, options, done) => {
     app.setErrorHandler((error: FastifyError, request, reply) =>
-      sendError(error, request, reply, { debug }),
+      sendError(error, request, reply, options),
     );
     app.setNotFoundHandler((request, reply) =>
-      sendError(notFoundOrMethodNotAllowed(app, request), request, reply, { debug }),
+      sendError(notFoundOrMethodNotAllowed(app, request), request, reply, options),
     );
     done();
   },

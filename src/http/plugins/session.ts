@@ -16,16 +16,10 @@ declare module 'fastify' {
     /** Ends this browser's session and clears its cookie. */
     logOut(): Promise<void>;
   }
-  interface FastifyContextConfig {
-    /** false skips the session lookup (hot paths like the redirect, which show no user). */
-    session?: boolean;
-  }
 }
 
 const FLASH_MAX_AGE_S = 60;
 const FLASH_LIMIT = 5;
-/** Paths that never look at the signed-in user: no cookie lookup, no database read. */
-const SESSIONLESS = /^\/(?:api|static)\/|^\/(?:healthz|readyz|csp-report)$/;
 
 export interface SessionPluginOptions {
   readonly settings: Settings;
@@ -82,8 +76,6 @@ export const sessionPlugin = fp<SessionPluginOptions>(
 
     app.addHook('onRequest', async (request, reply) => {
       flashStates.set(request, { reply, incoming: [], taken: false, outgoing: [] });
-      const path = request.url.split('?')[0] ?? '/';
-      if (SESSIONLESS.test(path) || request.routeOptions.config.session === false) return;
       const state = flashStates.get(request);
       if (state) state.incoming = decodeFlashes(readSignedCookie(request, flashCookie.name)?.value);
 

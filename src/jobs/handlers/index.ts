@@ -8,6 +8,7 @@ import type { ClickWriter } from '#src/modules/analytics/index.ts';
 import type { JobHandlers } from '../job-registry.ts';
 import { purgeExpiredAuth } from './purge-expired-auth.ts';
 import { recordClicks } from './record-clicks.ts';
+import { sendAccountExistsEmail } from './send-account-exists-email.ts';
 import { sendPasswordResetEmail } from './send-password-reset-email.ts';
 import { sendWelcomeEmail } from './send-welcome-email.ts';
 
@@ -26,5 +27,6 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
     'purge-expired-auth': purgeExpiredAuth(deps),
     'send-password-reset-email': sendPasswordResetEmail(deps.accountEmails),
     'send-welcome-email': sendWelcomeEmail(deps.accountEmails),
+    'send-account-exists-email': sendAccountExistsEmail(deps.accountEmails),
   };
 }

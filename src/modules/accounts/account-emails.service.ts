@@ -1,3 +1,4 @@
+import { accountExistsEmail } from '#src/email/account-exists-email.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import { passwordResetEmail } from '#src/email/password-reset-email.ts';
 import { welcomeEmail } from '#src/email/welcome-email.ts';
@@ -15,6 +16,11 @@ export interface AccountEmailJobs {
   passwordReset(userId: string): Promise<void>;
   /** Best effort: never rejects (the account exists either way); the adapter logs failures. */
   welcome(userId: string): Promise<void>;
+  /**
+   * To the owner of an address someone signed up with. Best effort, like `welcome`: a failure
+   * here must not change the sign-up's answer, which would tell that the address is known.
+   */
+  accountExists(userId: string): Promise<void>;
 }
 
 export interface AccountEmailsDependencies {
@@ -64,6 +70,20 @@ export function createAccountEmailsService(deps: AccountEmailsDependencies) {
       if (!user?.isActive) return 'skipped';
       await deps.email.send(
         welcomeEmail({ to: user.email, username: user.username, siteUrl: link('/') }),
+      );
+      return 'sent';
+    },
+
+    async sendAccountExists(userId: string): Promise<EmailOutcome> {
+      const user = await deps.users.findById(userId);
+      if (!user?.isActive) return 'skipped';
+      await deps.email.send(
+        accountExistsEmail({
+          to: user.email,
+          username: user.username,
+          loginUrl: link('/accounts/login'),
+          resetUrl: link('/accounts/password-reset'),
+        }),
       );
       return 'sent';
     },

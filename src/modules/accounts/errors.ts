@@ -1,13 +1,17 @@
 import { AppError, RateLimitedError, ValidationError } from '#src/lib/errors.ts';
 import type { FieldError } from './account-rules.ts';
 
-/** Wrong login or password, worded the same whichever was wrong so accounts cannot be probed. */
+/**
+ * Wrong login or password, or an account paused after repeated failures: worded the same
+ * whichever it was, so accounts cannot be probed, and saying enough for the owner of a paused
+ * account to understand why their password did not work.
+ */
 export class InvalidCredentialsError extends AppError {
   constructor() {
     super(
       'invalid_credentials',
       400,
-      'That login and password do not match an account. Check both and try again.',
+      'That login and password do not match an account. Check both and try again. After repeated failures an account is paused for a few minutes.',
     );
   }
 }

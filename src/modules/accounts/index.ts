@@ -1,10 +1,16 @@
 import type { Database } from '#src/db/client.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import type { Logger } from '#src/lib/logger.ts';
+import type { RateLimitStore } from '#src/lib/rate-limiter.ts';
 import { createAccountEmailsService, type AccountEmailJobs } from './account-emails.service.ts';
 import { createApiTokensRepository } from './api-tokens.repository.ts';
 import { createApiTokensService } from './api-tokens.service.ts';
-import { createAttemptThrottle, LOGIN_POLICY, RESET_POLICY } from './login-throttle.ts';
+import {
+  createAttemptThrottle,
+  LOGIN_POLICY,
+  RESET_POLICY,
+  SIGN_UP_POLICY,
+} from './login-throttle.ts';
 import { createPasswordResetService } from './password-reset.service.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
@@ -26,7 +32,12 @@ export {
   type ApiTokensService,
 } from './api-tokens.service.ts';
 export { InvalidCredentialsError, InvalidResetTokenError, TooManyAttemptsError } from './errors.ts';
-export { LOGIN_POLICY, RESET_POLICY, type ThrottlePolicy } from './login-throttle.ts';
+export {
+  LOGIN_POLICY,
+  RESET_POLICY,
+  SIGN_UP_POLICY,
+  type ThrottlePolicy,
+} from './login-throttle.ts';
 export { validatePassword } from './password-validators.ts';
 export { RESET_TOKEN_LIFETIME_MS, type PasswordResetService } from './password-reset.service.ts';
 export {
@@ -37,12 +48,14 @@ export {
 } from './passwords.ts';
 export type { ActiveSession, SessionsService } from './sessions.service.ts';
 export type { User } from './user.ts';
-export type { NewAccountInput, UsersService } from './users.service.ts';
+export type { NewAccountInput, SignUpInput, UsersService } from './users.service.ts';
 
 export interface AccountsDependencies {
   readonly db: Database;
   /** The job queue, seen through the accounts port. */
   readonly emailJobs: AccountEmailJobs;
+  /** Where login, reset and sign-up attempts are counted (shared by every process with Redis). */
+  readonly rateLimits: RateLimitStore;
   readonly logger: Logger;
   readonly passwordMinLength: number;
   /** SESSION_COOKIE_AGE (idle) and SESSION_MAX_AGE (absolute), in milliseconds. */
@@ -53,8 +66,8 @@ export interface AccountsDependencies {
 }
 
 /**
- * The accounts services wired to their repositories: what the container exposes. Throttles are
- * in-memory, one set per container (so per process).
+ * The accounts services wired to their repositories: what the container exposes. Their attempt
+ * limits count in `rateLimits`, whichever store the container chose.
  */
 export function createAccountServices(deps: AccountsDependencies) {
   const users = createUsersRepository(deps.db);
@@ -67,7 +80,8 @@ export function createAccountServices(deps: AccountsDependencies) {
       sessions,
       resetTokens,
       transaction,
-      loginThrottle: createAttemptThrottle(LOGIN_POLICY),
+      loginThrottle: createAttemptThrottle(deps.rateLimits, 'login', LOGIN_POLICY),
+      signUpThrottle: createAttemptThrottle(deps.rateLimits, 'sign-up', SIGN_UP_POLICY),
       emailJobs: deps.emailJobs,
       passwordMinLength: deps.passwordMinLength,
       ...(deps.reservedWords ? { reservedWords: deps.reservedWords } : {}),
@@ -83,7 +97,7 @@ export function createAccountServices(deps: AccountsDependencies) {
       sessions,
       transaction,
       emailJobs: deps.emailJobs,
-      throttle: createAttemptThrottle(RESET_POLICY),
+      throttle: createAttemptThrottle(deps.rateLimits, 'reset', RESET_POLICY),
       logger: deps.logger,
       passwordMinLength: deps.passwordMinLength,
     }),

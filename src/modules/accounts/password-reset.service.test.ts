@@ -6,6 +6,7 @@ import type { EmailSender } from '#src/email/email-sender.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
 import { ValidationError } from '#src/lib/errors.ts';
 import { createLogger } from '#src/lib/logger.ts';
+import { createMemoryRateLimitStore } from '#src/lib/rate-limiter.ts';
 import { createUser, unique } from '#test/factories.ts';
 import {
   createTestDatabase,
@@ -52,7 +53,11 @@ await describeEachDatabase('password reset service', (backend) => {
           await emails.sendPasswordReset(userId);
         },
       },
-      throttle: createAttemptThrottle({ perIp: 1000, perAccount: 3, windowMs: 60_000 }),
+      throttle: createAttemptThrottle(createMemoryRateLimitStore(), 'reset', {
+        perIp: 1000,
+        perAccount: 3,
+        windowMs: 60_000,
+      }),
       logger: createLogger({ level: 'info', format: 'json', destination: logs }),
       passwordMinLength: 12,
       now: () => clock,

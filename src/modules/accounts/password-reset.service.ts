@@ -33,14 +33,14 @@ export function createPasswordResetService(deps: PasswordResetDependencies) {
     /**
      * Has a single-use link emailed to the account with this address, if there is one. Returns the
      * same way whether or not the address is known (so it cannot be used to probe for accounts);
-     * only a malformed address or too many requests raise.
+     * only a malformed address, too many requests, or an unreachable limit store raise.
      */
     async requestReset(input: { email: string; ip: string }): Promise<void> {
       const email = normalizeEmail(input.email);
       const problem = emailProblem(email);
       if (problem) throw fieldErrors([{ field: 'email', message: problem }]);
-      deps.throttle.assertAllowed(input.ip, email);
-      deps.throttle.record(input.ip, email);
+      // Counted before the lookup, so parallel requests cannot share one free attempt.
+      await deps.throttle.count({ ip: input.ip, name: email });
       const user = await deps.users.findByEmail(email);
       if (!user?.isActive) {
         deps.logger.info('password reset asked for an unknown or inactive address');

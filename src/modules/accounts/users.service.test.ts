@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { passwordResetTokens, sessions, users } from '#src/db/schema.ts';
 import { ValidationError } from '#src/lib/errors.ts';
+import { createMemoryRateLimitStore } from '#src/lib/rate-limiter.ts';
 import { createUser, unique } from '#test/factories.ts';
 import {
   createTestDatabase,
@@ -10,7 +11,7 @@ import {
   type TestDatabase,
 } from '#test/helpers/database.ts';
 import { InvalidCredentialsError, TooManyAttemptsError } from './errors.ts';
-import { createAttemptThrottle } from './login-throttle.ts';
+import { createAttemptThrottle, SIGN_UP_POLICY } from './login-throttle.ts';
 import { hashPassword } from './passwords.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
@@ -42,22 +43,40 @@ await describeEachDatabase('users service', (backend) => {
   let database: TestDatabase;
   let service: UsersService;
   const ip = '192.0.2.1';
+  /** The emails sign-up asked for, by kind and user id. */
+  let emailed: { kind: 'welcome' | 'accountExists'; userId: string }[] = [];
 
   function makeService(
     policy = { perIp: 1000, perAccount: 5, windowMs: 60_000 },
     reservedWords: readonly string[] = [],
   ) {
     const db = database.handle.db;
+    const store = createMemoryRateLimitStore();
     return createUsersService({
       users: createUsersRepository(db),
       sessions: createSessionsRepository(db),
       resetTokens: createResetTokensRepository(db),
       transaction: createTransactor(db),
-      loginThrottle: createAttemptThrottle(policy),
-      emailJobs: { welcome: () => Promise.resolve() },
+      loginThrottle: createAttemptThrottle(store, 'login', policy),
+      signUpThrottle: createAttemptThrottle(store, 'sign-up', { ...SIGN_UP_POLICY, perIp: 1000 }),
+      emailJobs: {
+        welcome: (userId) => {
+          emailed.push({ kind: 'welcome', userId });
+          return Promise.resolve();
+        },
+        accountExists: (userId) => {
+          emailed.push({ kind: 'accountExists', userId });
+          return Promise.resolve();
+        },
+      },
       passwordMinLength: 12,
       reservedWords,
     });
+  }
+
+  /** The account an address belongs to, in any case. */
+  function userByEmail(email: string) {
+    return createUsersRepository(database.handle.db).findByEmail(email);
   }
 
   before(async () => {
@@ -66,19 +85,23 @@ await describeEachDatabase('users service', (backend) => {
   });
   after(() => database.drop());
 
-  test('register normalises the email and username and stores an Argon2id hash', async () => {
+  test('register normalises the email and username, stores an Argon2id hash, asks for a welcome', async () => {
     const suffix = unique();
-    const user = await service.register({
+    emailed = [];
+    await service.register({
       email: `  Ada-${suffix}@Example.com `,
       username: ` Ada_${suffix} `,
       password: STRONG,
+      ip,
     });
-    assert.equal(user.email, `Ada-${suffix}@Example.com`);
-    assert.equal(user.username, `ada_${suffix}`);
-    assert.equal(user.isStaff, false);
-    const [row] = await database.handle.db.select().from(users).where(eq(users.id, user.id));
-    assert.match(row!.passwordHash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
-    assert.ok(!row!.passwordHash.includes(STRONG));
+    const row = await userByEmail(`Ada-${suffix}@Example.com`);
+    assert.ok(row);
+    assert.equal(row.email, `Ada-${suffix}@Example.com`);
+    assert.equal(row.username, `ada_${suffix}`);
+    assert.equal(row.isStaff, false);
+    assert.match(row.passwordHash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    assert.ok(!row.passwordHash.includes(STRONG));
+    assert.deepEqual(emailed, [{ kind: 'welcome', userId: row.id }]);
   });
 
   test('the admin segment (reservedWords) cannot be a username', async () => {
@@ -88,6 +111,7 @@ await describeEachDatabase('users service', (backend) => {
         email: `s-${Date.now()}@example.com`,
         username: 'staff-q8w2',
         password: STRONG,
+        ip,
       }),
     );
     assert.deepEqual(fieldsOf(error), { username: ['This username is reserved; choose another.'] });
@@ -95,7 +119,7 @@ await describeEachDatabase('users service', (backend) => {
 
   test('register lists every field problem at once', async () => {
     const error = await rejection(
-      service.register({ email: 'not-an-email', username: 'api', password: '12345' }),
+      service.register({ email: 'not-an-email', username: 'api', password: '12345', ip }),
     );
     assert.deepEqual(fieldsOf(error), {
       email: ['Enter a valid email address, like name@example.com.'],
@@ -107,28 +131,32 @@ await describeEachDatabase('users service', (backend) => {
       ],
     });
     const badShape = await rejection(
-      service.register({ email: 'a@example.com', username: 'no spaces!', password: STRONG }),
+      service.register({ email: 'a@example.com', username: 'no spaces!', password: STRONG, ip }),
     );
     assert.deepEqual(Object.keys(fieldsOf(badShape)), ['username']);
   });
 
-  test('a taken email (in any case) or username is refused on its field', async () => {
+  test('a taken email (in any case) resolves like a fresh sign-up and only tells its owner', async () => {
     const existing = await createUser(database.handle.db);
-    const byEmail = await rejection(
-      service.register({
-        email: existing.email.toUpperCase(),
-        username: `fresh_${unique()}`,
-        password: STRONG,
-      }),
-    );
-    assert.deepEqual(fieldsOf(byEmail), {
-      email: ['An account with this email address already exists.'],
-    });
+    const username = `fresh_${unique()}`;
+    emailed = [];
+    await service.register({ email: existing.email.toUpperCase(), username, password: STRONG, ip });
+    assert.deepEqual(emailed, [{ kind: 'accountExists', userId: existing.id }]);
+    const [taken] = await database.handle.db
+      .select()
+      .from(users)
+      .where(eq(users.username, username));
+    assert.equal(taken, undefined, 'nothing was created');
+  });
+
+  test('a taken username is refused on its field (usernames are public)', async () => {
+    const existing = await createUser(database.handle.db);
     const byUsername = await rejection(
       service.register({
         email: `fresh-${unique()}@example.com`,
         username: existing.username,
         password: STRONG,
+        ip,
       }),
     );
     assert.deepEqual(fieldsOf(byUsername), {
@@ -136,21 +164,40 @@ await describeEachDatabase('users service', (backend) => {
     });
   });
 
-  test('two sign-ups racing for one email: the unique index decides, the loser gets a field error', async () => {
+  test('two sign-ups racing for one email: one account, and its owner hears of the other', async () => {
     const email = `race-${unique()}@example.com`;
-    const results = await Promise.allSettled([
-      service.register({ email, username: `race_a_${unique()}`, password: STRONG }),
+    emailed = [];
+    await Promise.all([
+      service.register({ email, username: `race_a_${unique()}`, password: STRONG, ip }),
       service.register({
         email: email.toUpperCase(),
         username: `race_b_${unique()}`,
         password: STRONG,
+        ip,
       }),
     ]);
-    assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
-    const lost = results.find((result) => result.status === 'rejected');
-    assert.deepEqual(fieldsOf(lost?.reason), {
-      email: ['An account with this email address already exists.'],
-    });
+    const row = await userByEmail(email);
+    assert.ok(row, 'one account, whichever came first');
+    assert.deepEqual(emailed.map((entry) => entry.kind).sort(), ['accountExists', 'welcome']);
+    assert.ok(emailed.every((entry) => entry.userId === row.id));
+  });
+
+  test('sign-ups with one address are limited, whether or not it has an account', async () => {
+    const existing = await createUser(database.handle.db);
+    for (const email of [existing.email, `new-${unique()}@example.com`]) {
+      const outcomes = [];
+      for (let i = 0; i < SIGN_UP_POLICY.perAccount + 1; i += 1) {
+        outcomes.push(
+          await service
+            .register({ email, username: `many_${unique()}`, password: STRONG, ip })
+            .then(
+              () => 'ok',
+              (error: unknown) => (error instanceof TooManyAttemptsError ? 429 : error),
+            ),
+        );
+      }
+      assert.deepEqual(outcomes, ['ok', 'ok', 'ok', 429], email);
+    }
   });
 
   test('the repository maps unique-index violations to the field they concern', async () => {
@@ -221,7 +268,7 @@ await describeEachDatabase('users service', (backend) => {
     await service.logIn({ login: fixture.email, password, ip });
   });
 
-  test('failures are limited per account (both names share one budget), then even the right password is refused', async () => {
+  test('both names share one account budget; past it the account answers like a wrong password', async () => {
     const fixture = await createUser(database.handle.db);
     const other = await createUser(database.handle.db);
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -231,14 +278,42 @@ await describeEachDatabase('users service', (backend) => {
       );
       assert.ok(error instanceof InvalidCredentialsError);
     }
-    const blocked = await rejection(
+    // Neither name has used its own five, so neither says 429 (that would link the two names);
+    // the account is paused all the same: even its password is not checked.
+    const paused = await rejection(
       service.logIn({ login: fixture.email, password: fixture.password, ip: '203.0.113.9' }),
     );
-    assert.ok(blocked instanceof TooManyAttemptsError);
-    assert.equal(blocked.statusCode, 429);
+    assert.ok(paused instanceof InvalidCredentialsError);
     assert.equal(
       (await service.logIn({ login: other.email, password: other.password, ip })).id,
       other.id,
+    );
+  });
+
+  test('a name past its own budget is refused with 429, known or not', async () => {
+    const fixture = await createUser(database.handle.db);
+    for (const login of [fixture.username.toUpperCase(), `ghost_${unique()}`]) {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await rejection(service.logIn({ login, password: 'nope', ip: `198.51.100.${attempt}` }));
+      }
+      const blocked = await rejection(service.logIn({ login, password: 'nope', ip }));
+      assert.ok(blocked instanceof TooManyAttemptsError, login);
+      assert.equal(blocked.statusCode, 429);
+    }
+  });
+
+  test('a successful login starts the account over', async () => {
+    const fixture = await createUser(database.handle.db);
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      await rejection(service.logIn({ login: fixture.email, password: 'nope', ip }));
+    }
+    await service.logIn({ login: fixture.email, password: fixture.password, ip });
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      await rejection(service.logIn({ login: fixture.email, password: 'nope', ip }));
+    }
+    assert.equal(
+      (await service.logIn({ login: fixture.email, password: fixture.password, ip })).id,
+      fixture.id,
     );
   });
 

@@ -28,8 +28,10 @@ export interface UsersServiceDependencies {
   readonly resetTokens: Pick<ResetTokensRepository, 'deleteUnusedForUser'>;
   readonly transaction: Transactor;
   readonly loginThrottle: AttemptThrottle;
-  /** Where the welcome email is asked for after sign-up (a job sends it). */
-  readonly emailJobs: Pick<AccountEmailJobs, 'welcome'>;
+  /** Valid sign-ups per IP and per address (SIGN_UP_POLICY). */
+  readonly signUpThrottle: AttemptThrottle;
+  /** Where the sign-up emails are asked for (jobs send them): welcome, or "you have one". */
+  readonly emailJobs: Pick<AccountEmailJobs, 'welcome' | 'accountExists'>;
   /** PASSWORD_MIN_LENGTH. */
   readonly passwordMinLength: number;
   /** Today's Argon2id cost; older hashes are upgraded at the next login. */
@@ -43,6 +45,11 @@ export interface NewAccountInput {
   readonly email: string;
   readonly username: string;
   readonly password: string;
+}
+
+/** A sign-up from the site: the account's fields and the client's address (for its limit). */
+export interface SignUpInput extends NewAccountInput {
+  readonly ip: string;
 }
 
 const CONFLICT_MESSAGES = {
@@ -92,13 +99,48 @@ export function createUsersService(deps: UsersServiceDependencies) {
     }).map((message) => ({ field, message }));
   }
 
-  async function createAccount(input: NewAccountInput, isStaff: boolean): Promise<User> {
+  /** Problems with the form itself, which say nothing about anyone else's account. */
+  function formErrors(input: NewAccountInput) {
     const email = normalizeEmail(input.email);
     const username = normalizeUsername(input.username);
     const errors = [
       ...identityErrors(email, username),
       ...passwordErrors('password', input.password, email, username),
     ];
+    return { email, username, errors };
+  }
+
+  /** Signs up, or tells the address's owner someone tried; the caller cannot tell which. */
+  async function signUp(input: SignUpInput): Promise<void> {
+    const { email, username, errors } = formErrors(input);
+    if (errors.length > 0) throw fieldErrors(errors);
+    // Usernames are public (/<username>/<slug>): saying one is taken reveals nothing new.
+    if (await deps.users.findByUsername(username)) {
+      throw fieldErrors([{ field: 'username', message: CONFLICT_MESSAGES.username }]);
+    }
+    await deps.signUpThrottle.count({ ip: input.ip, name: email });
+    // Hashed before looking at the address, so both outcomes cost the same time.
+    const passwordHash = await hashPassword(input.password, parameters);
+    const owner = await deps.users.findByEmail(email);
+    if (owner) {
+      await deps.emailJobs.accountExists(owner.id);
+      return;
+    }
+    const result = await deps.users.insert({ email, username, passwordHash, isStaff: false });
+    if (result.ok) {
+      await deps.emailJobs.welcome(result.user.id);
+      return;
+    }
+    if (result.conflict === 'username') {
+      throw fieldErrors([{ field: 'username', message: CONFLICT_MESSAGES.username }]);
+    }
+    // Another sign-up took the address a moment ago: its owner hears of this one.
+    const winner = await deps.users.findByEmail(email);
+    if (winner) await deps.emailJobs.accountExists(winner.id);
+  }
+
+  async function createAccount(input: NewAccountInput, isStaff: boolean): Promise<User> {
+    const { email, username, errors } = formErrors(input);
     if (errors.length === 0) errors.push(...(await takenErrors(email, username)));
     if (errors.length > 0) throw fieldErrors(errors);
     const passwordHash = await hashPassword(input.password, parameters);
@@ -113,38 +155,46 @@ export function createUsersService(deps: UsersServiceDependencies) {
   }
 
   return {
-    /** Signs up a new account; ValidationError lists every field problem at once. */
-    async register(input: NewAccountInput): Promise<User> {
-      const user = await createAccount(input, false);
-      await deps.emailJobs.welcome(user.id);
-      return user;
+    /**
+     * A sign-up from the site. ValidationError lists every problem with the form at once, and a
+     * taken username; TooManyAttemptsError past SIGN_UP_POLICY. Otherwise it resolves the same
+     * way whether the address was free (the account is created, a welcome email sent) or
+     * already had an account (its owner is emailed, nothing else changes): the answer to the
+     * visitor must not tell which (docs/decisions/0012).
+     */
+    register(input: SignUpInput): Promise<void> {
+      return signUp(input);
     },
 
-    /** A staff account (the `createsuperuser` command); same rules as sign-up. */
+    /**
+     * A staff account (the `createsuperuser` command); same rules as sign-up, but the operator
+     * is told plainly when the address is taken.
+     */
     createSuperuser(input: NewAccountInput): Promise<User> {
       return createAccount(input, true);
     },
 
     /**
-     * Checks a login (email or username) and password. Unknown account, wrong password and
-     * deactivated account all raise the same InvalidCredentialsError after the same work.
-     * Failures count per IP and per account; past the limit TooManyAttemptsError is raised
-     * before any password is checked. Upgrades the stored hash when its parameters are old.
+     * Checks a login (email or username) and password. Unknown account, wrong password,
+     * deactivated account and paused account all raise the same InvalidCredentialsError after
+     * the same work (an Argon2id verification, against a dummy hash when there is no account to
+     * check). The attempt is counted before the password is looked at (see AttemptThrottle);
+     * past the IP's or the name's budget TooManyAttemptsError is raised instead. Upgrades the
+     * stored hash when its parameters are old.
      */
     async logIn(credentials: { login: string; password: string; ip: string }): Promise<User> {
       const login = credentials.login.trim();
       const row = login === '' ? null : await findByLogin(login);
-      // One budget per account whichever of its names is typed; unknown names count by text.
-      const account = row ? `user:${row.id}` : `login:${login.toLowerCase()}`;
-      deps.loginThrottle.assertAllowed(credentials.ip, account);
+      const attempt = { ip: credentials.ip, name: login, accountId: row?.id ?? null };
+      const verdict = await deps.loginThrottle.count(attempt);
       let valid = false;
-      if (row) valid = await verifyPassword(row.passwordHash, credentials.password);
-      else await spendVerifyTime(credentials.password);
-      if (!row || !valid || !row.isActive) {
-        deps.loginThrottle.record(credentials.ip, account);
-        throw new InvalidCredentialsError();
+      if (row && verdict === 'go') {
+        valid = await verifyPassword(row.passwordHash, credentials.password);
+      } else {
+        await spendVerifyTime(credentials.password);
       }
-      deps.loginThrottle.clearAccount(account);
+      if (!row || !valid || !row.isActive) throw new InvalidCredentialsError();
+      await deps.loginThrottle.succeeded(attempt);
       if (passwordNeedsRehash(row.passwordHash, parameters)) {
         await deps.users.setPasswordHash(
           row.id,

@@ -32,6 +32,7 @@ export {
   type StatsService,
 } from './stats.service.ts';
 export { createClickDelivery, type ClickDelivery } from './click-delivery.ts';
+export { createClickEventIds } from './click-event-ids.ts';
 export {
   ClickSpoolFullError,
   createClickSpool,

@@ -1,4 +1,4 @@
-import { AppError } from '#src/lib/errors.ts';
+import { AppError, ServiceUnavailableError } from '#src/lib/errors.ts';
 import type { FieldIssue } from './link-rules.ts';
 
 /**
@@ -9,5 +9,15 @@ import type { FieldIssue } from './link-rules.ts';
 export class LinkConflictError extends AppError {
   constructor(details: readonly FieldIssue[]) {
     super('conflict', 409, 'That short address is already taken.', details);
+  }
+}
+
+/**
+ * The database could not be asked where a link points, and no earlier answer is known: the
+ * redirect answers 503 with Retry-After (a 404 would be kept by clients as "gone").
+ */
+export class LinkLookupUnavailableError extends ServiceUnavailableError {
+  constructor(retryAfterMs: number) {
+    super('This link cannot be looked up right now; try again in a few seconds.', retryAfterMs);
   }
 }

@@ -1,8 +1,10 @@
 export { CODE_ALPHABET, CODE_LENGTH, generateCode } from './codes.ts';
-export { LinkConflictError } from './errors.ts';
+export { LinkConflictError, LinkLookupUnavailableError } from './errors.ts';
 export {
   createLinkChanges,
   type LinkAddresses,
+  type LinkChange,
+  type LinkChangeChannel,
   type LinkChangeListener,
   type LinkChanges,
 } from './link-changes.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { LinkLookupUnavailableError } from './errors.ts';
 import { createRedirectCache, type RedirectCacheOptions } from './redirect-cache.ts';
 import type { RedirectTarget } from './links.service.ts';
 
@@ -118,5 +119,77 @@ describe('redirect cache', () => {
     links.calls.length = 0;
     await cache.byCode('hot');
     assert.deepEqual(links.calls, []);
+  });
+
+  test('concurrent lookups of one uncached code make one query', async () => {
+    const { links, cache } = setup({ abc: target('1') });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.byCode('abc')));
+    assert.ok(answers.every((answer) => answer?.linkId === '1'));
+    await Promise.all(Array.from({ length: 20 }, () => cache.byCode('nope')));
+    assert.deepEqual(links.calls, ['abc', 'nope']);
+  });
+
+  test('a stale link is served at once and refreshed behind the answer', async () => {
+    const targets: Record<string, RedirectTarget> = { abc: target('old') };
+    const { links, clock, cache } = setup(targets);
+    await cache.byCode('abc');
+    targets.abc = target('new');
+    clock.ms += 30_001;
+    assert.equal((await cache.byCode('abc'))?.linkId, 'old', 'no wait on the database');
+    await Promise.resolve();
+    assert.equal((await cache.byCode('abc'))?.linkId, 'new');
+    assert.deepEqual(links.calls, ['abc', 'abc']);
+  });
+
+  test('with the database down, known links keep redirecting and unknown ones are 503', async () => {
+    const targets: Record<string, RedirectTarget> = { abc: target('1') };
+    const links = resolver(targets);
+    let down = false;
+    const flaky = {
+      resolve: (code: string) =>
+        down ? Promise.reject(new Error('connection refused')) : links.resolve(code),
+      resolveSlug: links.resolveSlug,
+    };
+    const clock = { ms: 1_000, now: () => clock.ms };
+    const changes: boolean[] = [];
+    const cache = createRedirectCache(flaky, {
+      clock,
+      retryAfterMs: 5_000,
+      onAvailability: (available) => changes.push(available),
+    });
+    await cache.byCode('abc');
+
+    down = true;
+    clock.ms += 60_000;
+    // Past its TTL: served from memory, and the refresh fails behind the answer.
+    assert.equal((await cache.byCode('abc'))?.linkId, '1');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(changes, [false]);
+    await assert.rejects(cache.byCode('unknown'), (error: unknown) => {
+      assert.ok(error instanceof LinkLookupUnavailableError);
+      assert.equal(error.statusCode, 503);
+      assert.ok(error.retryAfterSeconds >= 1);
+      return true;
+    });
+    const callsWhileDown = links.calls.length;
+    for (let i = 0; i < 10; i += 1) assert.equal((await cache.byCode('abc'))?.linkId, '1');
+    assert.equal(links.calls.length, callsWhileDown, 'the database is left alone for a while');
+
+    down = false;
+    clock.ms += 5_001;
+    assert.equal(await cache.byCode('unknown'), null, 'asked again once the pause is over');
+    assert.deepEqual(changes, [false, true]);
+  });
+
+  test('expireAll makes everything stale without losing it', async () => {
+    const targets: Record<string, RedirectTarget> = { abc: target('old') };
+    const { links, cache } = setup(targets);
+    await cache.byCode('abc');
+    targets.abc = target('new');
+    cache.expireAll();
+    assert.equal((await cache.byCode('abc'))?.linkId, 'old');
+    await Promise.resolve();
+    assert.equal((await cache.byCode('abc'))?.linkId, 'new');
+    assert.equal(links.calls.length, 2);
   });
 });

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { LinkLookupUnavailableError } from './errors.ts';
 import type { LinkAddresses } from './link-changes.ts';
 import { isCodeShape, isSlugPathShape } from './link-rules.ts';
 import type { LinksService, RedirectTarget } from './links.service.ts';
@@ -7,15 +8,18 @@ export interface RedirectCacheOptions {
   /** Live links kept, least recently used evicted first. Default 10 000. */
   readonly max?: number;
   /**
-   * How long a link stays cached. Default 30 s. This process forgets a link as soon as it is
-   * edited here; other worker processes only when the entry expires, so keep this short (the
-   * queue issue can broadcast invalidations between processes).
+   * How long a link counts as fresh. Default 30 s. Changes reach every process at once through
+   * the link-change broadcast; this is the safety net for a missed message.
    */
   readonly ttlMs?: number;
   /** Unknown addresses remembered, in their own LRU so a scan cannot evict hot links. Default 10 000. */
   readonly missMax?: number;
   /** Short, so a link created in another process is found soon. Default 5 s. */
   readonly missTtlMs?: number;
+  /** After a failed lookup, how long the database is left alone (stale links are served). Default 5 s. */
+  readonly retryAfterMs?: number;
+  /** Told when lookups start failing (with the error) and when they work again. */
+  readonly onAvailability?: (available: boolean, error?: unknown) => void;
   /** Monotonic clock for the TTLs (tests move it); `performance` by default. */
   readonly clock?: { now(): number };
   /** Wall clock for link expiry; `Date.now` by default. */
@@ -23,50 +27,127 @@ export interface RedirectCacheOptions {
 }
 
 export interface RedirectCache {
+  /** The link at `/<code>`, null when there is none; throws LinkLookupUnavailableError. */
   byCode(code: string): Promise<RedirectTarget | null>;
   bySlug(username: string, slug: string): Promise<RedirectTarget | null>;
-  /** The invalidation hook: subscribe it to the links service's changes. */
+  /** The invalidation hook: subscribe it to the link changes. */
   readonly forget: (addresses: LinkAddresses) => void;
+  /**
+   * Everything cached becomes stale (refreshed on next use, still served while the database is
+   * down): for when changes may have been missed, such as a lost broadcast connection.
+   */
+  readonly expireAll: () => void;
+}
+
+interface Entry {
+  readonly target: RedirectTarget | null;
+  /** On the monotonic clock. */
+  readonly fetchedAt: number;
+  /** The expireAll round it was fetched in; an entry of an earlier round is stale. */
+  readonly round: number;
 }
 
 const codeKey = (code: string) => `c/${code}`;
 const slugKey = (username: string, slug: string) =>
   `s/${username.toLowerCase()}/${slug.toLowerCase()}`;
 
-/** The in-process cache in front of the links service, so a hot link costs no database trip. */
+/**
+ * The in-process cache in front of the links service, so a hot link costs no database trip.
+ *
+ * - Fresh entries are served from memory. A stale link is served at once and refreshed behind
+ *   the response (the redirect waits on nothing but the cache); an unknown address past its
+ *   miss TTL is looked up again before answering.
+ * - Concurrent lookups of one address share one query.
+ * - When the database fails, known links keep redirecting from their last known target, however
+ *   old, and the database is left alone for `retryAfterMs` between attempts; an address with no
+ *   known target raises LinkLookupUnavailableError (a 503, never a 404 that clients would keep).
+ */
 export function createRedirectCache(
   links: Pick<LinksService, 'resolve' | 'resolveSlug'>,
   options: RedirectCacheOptions = {},
 ): RedirectCache {
-  // ttlResolution 0: read the clock on every lookup (cheap) rather than trust a cached reading.
-  const perf = options.clock ?? performance;
+  const clock = options.clock ?? performance;
   const now = options.now ?? Date.now;
-  const hits = new LRUCache<string, RedirectTarget>({
-    max: options.max ?? 10_000,
-    ttl: options.ttlMs ?? 30_000,
-    ttlResolution: 0,
-    perf,
-  });
-  const misses = new LRUCache<string, true>({
-    max: options.missMax ?? 10_000,
-    ttl: options.missTtlMs ?? 5_000,
-    ttlResolution: 0,
-    perf,
-  });
+  const ttlMs = options.ttlMs ?? 30_000;
+  const missTtlMs = options.missTtlMs ?? 5_000;
+  const retryAfterMs = options.retryAfterMs ?? 5_000;
+  // No TTL in the LRUs themselves: a stale entry is what keeps a link alive in an outage.
+  const hits = new LRUCache<string, Entry>({ max: options.max ?? 10_000 });
+  const misses = new LRUCache<string, Entry>({ max: options.missMax ?? 10_000 });
   // Bumped by every invalidation: an answer loaded across one may be stale, so it is not kept.
   let generation = 0;
+  // Entries of an earlier round are stale whatever their age (expireAll).
+  let round = 0;
+  // Until this instant (monotonic) the database is not asked: it failed recently.
+  let unavailableUntil = -Infinity;
+  let available = true;
+  // Lookups under way: concurrent requests for one address share one database query (a link
+  // shared in a busy channel, or a scan, would otherwise send one query per request).
+  const loading = new Map<string, Promise<RedirectTarget | null>>();
+
+  function setAvailable(value: boolean, error?: unknown): void {
+    if (value === available) return;
+    available = value;
+    options.onAvailability?.(value, error);
+  }
+
+  function load(key: string, query: () => Promise<RedirectTarget | null>) {
+    const existing = loading.get(key);
+    if (existing) return existing;
+    const seen = generation;
+    const pending: Promise<RedirectTarget | null> = query()
+      .then(
+        (target) => {
+          setAvailable(true);
+          if (seen === generation) {
+            const entry = { target, fetchedAt: clock.now(), round };
+            if (target) {
+              hits.set(key, entry);
+              misses.delete(key);
+            } else {
+              misses.set(key, entry);
+              hits.delete(key);
+            }
+          }
+          return target;
+        },
+        (error: unknown) => {
+          unavailableUntil = clock.now() + retryAfterMs;
+          setAvailable(false, error);
+          throw new LinkLookupUnavailableError(retryAfterMs);
+        },
+      )
+      .finally(() => {
+        if (loading.get(key) === pending) loading.delete(key);
+      });
+    loading.set(key, pending);
+    return pending;
+  }
+
+  function isFresh(entry: Entry, ttl: number): boolean {
+    return entry.round === round && clock.now() - entry.fetchedAt < ttl;
+  }
 
   async function lookup(
     key: string,
-    load: () => Promise<RedirectTarget | null>,
+    query: () => Promise<RedirectTarget | null>,
   ): Promise<RedirectTarget | null> {
-    let target = hits.get(key) ?? (misses.has(key) ? null : undefined);
-    if (target === undefined) {
-      const seen = generation;
-      target = await load();
-      if (seen === generation) {
-        if (target) hits.set(key, target);
-        else misses.set(key, true);
+    const hit = hits.get(key);
+    let target: RedirectTarget | null;
+    if (hit) {
+      target = hit.target;
+      if (!isFresh(hit, ttlMs) && clock.now() >= unavailableUntil) {
+        // Served stale now; the refresh's outcome (or failure) only affects later requests.
+        load(key, query).catch(() => undefined);
+      }
+    } else {
+      const miss = misses.get(key);
+      if (miss && isFresh(miss, missTtlMs)) {
+        target = null;
+      } else if (clock.now() < unavailableUntil) {
+        throw new LinkLookupUnavailableError(unavailableUntil - clock.now());
+      } else {
+        target = await load(key, query);
       }
     }
     // A cached link may expire while cached.
@@ -91,7 +172,13 @@ export function createRedirectCache(
       for (const key of keys) {
         hits.delete(key);
         misses.delete(key);
+        // A load that started before the change may return the old link: later requests query anew.
+        loading.delete(key);
       }
+    },
+    expireAll: () => {
+      generation += 1;
+      round += 1;
     },
   };
 }

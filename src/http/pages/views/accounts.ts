@@ -86,6 +86,25 @@ export function registerPage(options: RegisterPageOptions): SafeHtml {
     </p>`;
 }
 
+/**
+ * After a sign-up, whatever happened: a new account and its welcome email, or an email to the
+ * owner of an address that already had one. The page must read true in both cases.
+ */
+export function registerDonePage(options: { readonly next?: string }): SafeHtml {
+  return html`${pageHeader({ title: 'Check your email' })}
+    <p>
+      We sent a message to the address you gave. It tells you how to log in: if the address is new
+      here, your account is ready; if it already had an account, the message says which.
+    </p>
+    <p>
+      Nothing arrived after a few minutes? Check your spam folder, or make sure you typed your
+      address correctly.
+    </p>
+    <p>
+      <a class="button button-primary" href="${withNext('/accounts/login', options.next)}">Log in</a>
+    </p>`;
+}
+
 export interface LoginPageOptions {
   readonly csrfToken: string;
   readonly login?: string;

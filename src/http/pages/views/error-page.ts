@@ -21,6 +21,10 @@ const PAGES: Record<number, { title: string; text: string }> = {
     title: 'Something went wrong',
     text: 'An error on our side stopped this page. It has been logged; please try again.',
   },
+  503: {
+    title: 'Temporarily unavailable',
+    text: 'This cannot be done right now: a service it needs is out of reach. Nothing was changed; please try again in a few minutes.',
+  },
 };
 
 export interface ErrorPageOptions {
@@ -30,6 +34,18 @@ export interface ErrorPageOptions {
   readonly debugDetail?: string;
   /** The app's asset URLs (hashed in production); unhashed when absent. */
   readonly assetUrl?: AssetUrl;
+  /** A refusal's details; its `{ field, message }` items are listed, so a 400 names the field. */
+  readonly details?: unknown;
+}
+
+function fieldProblems(details: unknown): { field: string; message: string }[] {
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((item: unknown) => {
+    const { field, message } = (item ?? {}) as { field?: unknown; message?: unknown };
+    if (typeof message !== 'string') return [];
+    const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+    return [{ field: typeof field === 'string' ? field : '', message: sentence }];
+  });
 }
 
 /**
@@ -41,9 +57,11 @@ export function errorPage({
   requestId,
   debugDetail,
   assetUrl,
+  details,
 }: ErrorPageOptions): string {
   const page = PAGES[statusCode] ??
     PAGES[statusCode >= 500 ? 500 : 400] ?? { title: 'Error', text: '' };
+  const problems = statusCode < 500 ? fieldProblems(details) : [];
   return layout({
     title: page.title,
     ...(assetUrl ? { assetUrl } : {}),
@@ -51,6 +69,7 @@ export function errorPage({
 <p class="status">Error ${statusCode}</p>
 <h1>${page.title}</h1>
 <p class="lead">${page.text}</p>
+${problems.length > 0 ? html`<ul class="field-problems">${problems.map(({ field, message }) => html`<li data-field="${field}">${field === '' ? '' : html`<code>${field}</code> `}${message}</li>`)}</ul>` : ''}
 <p><a class="button button-primary" href="/">Go to the home page</a></p>
 <p class="request-id">Reference: <code>${requestId}</code></p>
 ${debugDetail ? html`<pre>${debugDetail}</pre>` : ''}
