@@ -63,7 +63,7 @@ test('without REDIS_URL, /readyz checks only the database (tests run jobs eagerl
   await t.close();
 });
 
-await describe(
+void describe(
   '/readyz with REDIS_URL',
   (await redisReachable()) ? {} : { skip: SKIP_REDIS },
   () => {
@@ -111,7 +111,7 @@ await describe(
   },
 );
 
-await describe(
+void describe(
   '/readyz through a Redis outage',
   redisServerInstalled() ? {} : { skip: 'redis-server is not installed' },
   () => {

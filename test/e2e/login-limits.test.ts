@@ -45,7 +45,7 @@ function split(responses: readonly LightMyRequestResponse[]) {
 const redisUp = await redisReachable();
 
 for (const store of ['memory', 'redis'] as const) {
-  await describe(
+  void describe(
     `login limits under concurrency [${store} store]`,
     store === 'redis' && !redisUp ? { skip: SKIP_REDIS } : {},
     () => {
@@ -91,7 +91,7 @@ for (const store of ['memory', 'redis'] as const) {
 
 const spawnReady = (await postgresReachable()) && redisServerInstalled();
 
-await describe(
+void describe(
   'two `hoplink serve` instances on one Redis (production, 2 workers each)',
   spawnReady ? {} : { skip: 'needs PostgreSQL and the redis-server program (see .ci/run)' },
   () => {

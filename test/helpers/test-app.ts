@@ -56,7 +56,8 @@ async function openShared(backend: Backend): Promise<TestDatabase> {
 
 if (sharedBackend() === 'postgres') {
   // A root-level hook: runs once this file's tests are done; the pool would otherwise keep the
-  // process alive, and the throwaway database would outlive it.
+  // process alive, and the throwaway database would outlive it. (With `await describe(…)` at the
+  // top level it runs after the first one: declare a file's suites without awaiting them.)
   after(async () => {
     await (await shared)?.drop();
   });
