@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +12,7 @@ import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { applyMigrations } from '#src/db/migrator.ts';
+import { listening } from '#test/helpers/smtp-server.ts';
 import { createLink, createUser, type LinkFixture, type UserFixture } from '#test/factories.ts';
 import { runHoplink, showRun } from '#test/helpers/cli.ts';
 import { PrivatePostgres, postgresServerInstalled } from '#test/helpers/postgres-server.ts';
@@ -66,16 +66,7 @@ function moodySmtpServer(password: string) {
   return {
     state,
     delivered,
-    async listen(): Promise<number> {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return (server.server.address() as AddressInfo).port;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
+    ...listening(server),
   };
 }
 

@@ -10,6 +10,22 @@ export interface Delivery {
  * A local SMTP server (the network edge) whose behaviour depends on the recipient: `flaky-…`
  * is refused twice then accepted, `broken-…` always refused, `slow-…` takes its time.
  */
+/** Starts `server` on a free loopback port, and stops it: for any SMTP stand-in of a test. */
+export function listening(server: SMTPServer) {
+  return {
+    async listen(): Promise<number> {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.server.address() as AddressInfo).port;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
 export function startSmtpServer() {
   const delivered: Delivery[] = [];
   const attempts = new Map<string, number>();
@@ -57,15 +73,6 @@ export function startSmtpServer() {
     delivered,
     attempts,
     started,
-    async listen(): Promise<number> {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return (server.server.address() as AddressInfo).port;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
+    ...listening(server),
   };
 }
