@@ -315,6 +315,8 @@ async function imageDeployment(image: string, databaseUrl: string, port: number)
   // As an operator runs it: host networking only because PostgreSQL and Redis are this
   // machine's; read-only root, a tmpfs /tmp, the data volume, secrets as files.
   const common = [
+    // image.sh removes containers with this label that a killed run left behind.
+    '--label=io.hoplink.ci=smoke',
     '--network=host',
     '--read-only',
     '--tmpfs=/tmp',
@@ -370,7 +372,10 @@ async function imageDeployment(image: string, databaseUrl: string, port: number)
       };
     },
     cleanup: async () => {
-      for (const name of names) await podman(['rm', '--force', name]);
+      for (const name of names) {
+        const removed = await podman(['rm', '--force', name]);
+        if (removed.code !== 0) console.warn(`podman rm ${name}: ${removed.stderr.trim()}`);
+      }
       await podman(['volume', 'rm', '--force', volume]);
       rmSync(secrets, { recursive: true, force: true });
     },
@@ -404,7 +409,16 @@ async function inspectImage(image: string): Promise<void> {
   console.log(`image size: ${(info.Size / 1e6).toFixed(0)} MB; user ${info.Config.User}`);
 
   const shell = (script: string) =>
-    podman(['run', '--rm', '--network=none', '--entrypoint=sh', image, '-c', script]);
+    podman([
+      'run',
+      '--rm',
+      '--label=io.hoplink.ci=smoke',
+      '--network=none',
+      '--entrypoint=sh',
+      image,
+      '-c',
+      script,
+    ]);
   const uid = expectSuccess('id -u', await shell('id -u')).stdout.trim();
   if (uid === '0') fail('the container user is root');
   const app = expectSuccess('ls /app', await shell('ls -A /app'))
