@@ -77,10 +77,19 @@ interface Load {
   readonly redirects: number;
   /** Connection errors and timeouts plus any response that was not a 302. */
   readonly errors: number;
+  /**
+   * CPU time autocannon used over the window, as a share of one core: near 1, the load
+   * generator (not the server) sets the pace, and the ratio measures autocannon.
+   */
+  readonly generatorCpu: number;
 }
 
 interface ServerResult extends Load {
   readonly name: string;
+  /** CPU time the server process used over the measured window, as a share of one core. */
+  readonly serverCpu: number;
+  /** Log lines the server wrote over warm-up and measured window (sampled access lines). */
+  readonly logLines?: number;
   readonly peakRssMb: number;
   /** 3xx answers over warm-up and measured window: every one should be a click. */
   readonly clicksSent?: number;
@@ -184,6 +193,8 @@ interface Started {
   output(): string;
   /** Clicks the server logged as dropped (its buffer was full). */
   droppedClicks(): number;
+  /** Lines the server has written to stdout and stderr so far. */
+  logLines(): number;
 }
 
 /**
@@ -201,12 +212,14 @@ function start(
   let out = '';
   let pending = '';
   let dropped = 0;
+  let lineCount = 0;
   // Keep reading (and keep only the tail) so a chatty server never blocks on a full pipe; the
   // click sink's "clicks dropped" warnings are summed on the way.
   const collect = (chunk: string) => {
     out = (out + chunk).slice(-20_000);
     const lines = (pending + chunk).split('\n');
     pending = lines.pop() ?? '';
+    lineCount += lines.length;
     for (const line of lines) dropped += Number(/"dropped":(\d+)/.exec(line)?.[1] ?? 0);
   };
   child.stdout.setEncoding('utf8').on('data', collect);
@@ -221,7 +234,13 @@ function start(
       if (state.done) return;
       state.done = true;
       clearTimeout(timer);
-      resolve({ child, url: at, output: () => out, droppedClicks: () => dropped });
+      resolve({
+        child,
+        url: at,
+        output: () => out,
+        droppedClicks: () => dropped,
+        logLines: () => lineCount,
+      });
     };
     if (url) {
       void (async () => {
@@ -289,6 +308,19 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** User + system CPU seconds a process has used so far (/proc/PID/stat, in clock ticks). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 // ---- load --------------------------------------------------------------------------------
 
 interface AutocannonJson {
@@ -321,11 +353,21 @@ function drive(url: string, seconds: number): Promise<Load> {
   ]);
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const startedAt = performance.now();
+    // taskset execs autocannon in place, so the pid is autocannon's. Read until it exits: the
+    // last reading is at most 200 ms short of its total.
+    let generatorSeconds = 0;
+    const sampler = setInterval(() => {
+      const used = cpuSeconds(child.pid ?? -1);
+      if (Number.isFinite(used)) generatorSeconds = used;
+    }, 200);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     child.once('exit', (code) => {
+      clearInterval(sampler);
+      const elapsedSeconds = (performance.now() - startedAt) / 1000;
       if (code !== 0) {
         reject(new Error(`autocannon exited ${String(code)}\n${err}`));
         return;
@@ -339,6 +381,7 @@ function drive(url: string, seconds: number): Promise<Load> {
         total: json.totalCompletedRequests,
         redirects,
         errors: json.errors + json.timeouts + json['2xx'] + json['4xx'] + json['5xx'],
+        generatorCpu: generatorSeconds / elapsedSeconds,
       });
     });
   });
@@ -348,12 +391,20 @@ async function measure(
   name: string,
   url: string,
   pid: number,
-): Promise<{ load: Load; redirects: number; peakRssMb: number }> {
+): Promise<{ load: Load; redirects: number; peakRssMb: number; serverCpu: number }> {
   log(`${name}: warm-up ${warmupS}s`);
   const warm = warmupS > 0 ? await drive(url, warmupS) : undefined;
   log(`${name}: measuring ${durationS}s at ${connections} connections`);
+  const cpuBefore = cpuSeconds(pid);
+  const startedAt = performance.now();
   const load = await drive(url, durationS);
-  return { load, redirects: (warm?.redirects ?? 0) + load.redirects, peakRssMb: peakRssMb(pid) };
+  const serverCpu = (cpuSeconds(pid) - cpuBefore) / ((performance.now() - startedAt) / 1000);
+  return {
+    load,
+    redirects: (warm?.redirects ?? 0) + load.redirects,
+    peakRssMb: peakRssMb(pid),
+    serverCpu,
+  };
 }
 
 async function countClicks(databaseUrl: string, linkId: string): Promise<number> {
@@ -474,7 +525,11 @@ async function clickLag(
   });
 }
 
-async function benchHoplink(): Promise<{ result: ServerResult; profile?: string }> {
+async function benchHoplink(): Promise<{
+  result: ServerResult;
+  profile?: string;
+  headers: Record<string, string>;
+}> {
   const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const name = `hoplink_bench_${randomBytes(5).toString('hex')}`;
   await adminQuery(adminUrl, `create database ${name}`);
@@ -505,9 +560,18 @@ async function benchHoplink(): Promise<{ result: ServerResult; profile?: string 
       if (probe.status !== 302 || probe.headers.get('location') !== TARGET_URL) {
         throw new Error(`GET ${target} answered ${probe.status}, not the 302 to ${TARGET_URL}`);
       }
-      const headerCount = [...probe.headers.keys()].length;
-      log(`hoplink: ${target} → 302 with ${headerCount} headers, worker pid ${pid}`);
-      const { load, redirects, peakRssMb } = await measure('hoplink', target, pid);
+      // What a bare route must also send to put the same bytes on the wire (less what Node adds
+      // itself, and the request id, which differs per request: a fixed one of the same length).
+      const NODE_ADDS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'location']);
+      const headers = Object.fromEntries(
+        [...probe.headers.entries()].filter(([header]) => !NODE_ADDS.has(header)),
+      );
+      log(
+        `hoplink: ${target} → 302 with ${[...probe.headers.keys()].length} headers, worker pid ${pid}`,
+      );
+      const linesBefore = server.logLines();
+      const { load, redirects, peakRssMb, serverCpu } = await measure('hoplink', target, pid);
+      const logLines = server.logLines() - linesBefore;
       // The probe above is a click too. autocannon counts completed responses only: requests in
       // flight when a window ends (up to one per connection) reach the server uncounted.
       const clicksSent = (method === 'GET' ? redirects : 0) + 1;
@@ -526,6 +590,8 @@ async function benchHoplink(): Promise<{ result: ServerResult; profile?: string 
         name: 'hoplink',
         ...load,
         peakRssMb,
+        serverCpu,
+        logLines,
         clicksSent,
         clicksRecorded: drained.recorded,
         clicksDroppedLogged: server.droppedClicks(),
@@ -533,7 +599,7 @@ async function benchHoplink(): Promise<{ result: ServerResult; profile?: string 
         ...(lag ? { concurrent: lag } : {}),
       };
       const profile = flags['cpu-prof'] ? workerProfile(profileDir, pid) : undefined;
-      return { result, ...(profile ? { profile } : {}) };
+      return { result, headers, ...(profile ? { profile } : {}) };
     } finally {
       await stop(server.child);
     }
@@ -552,21 +618,30 @@ function workerProfile(dir: string, pid: number): string | undefined {
   return summarizeProfile(join(dir, file), 15);
 }
 
-async function benchBaseline(code: string): Promise<ServerResult> {
+/**
+ * The bare Fastify route; given `headers`, it also sends them (Hoplink's, as measured): the
+ * same bytes on the wire, so the gap left is Hoplink's own work per request.
+ */
+async function benchBaseline(
+  code: string,
+  headers?: Record<string, string>,
+): Promise<ServerResult> {
+  const name = headers ? 'baseline + headers' : 'baseline';
   const env = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     BENCH_CODE: code,
     BENCH_TARGET: TARGET_URL,
+    ...(headers ? { BENCH_HEADERS: JSON.stringify(headers) } : {}),
   };
   const server = await start(process.execPath, ['--import', TSX, 'bench/baseline.ts'], env);
   try {
-    const { load, peakRssMb } = await measure(
-      'baseline',
+    const { load, peakRssMb, serverCpu } = await measure(
+      name,
       `${server.url}/${code}`,
       server.child.pid ?? -1,
     );
-    return { name: 'baseline', ...load, peakRssMb };
+    return { name, ...load, peakRssMb, serverCpu };
   } finally {
     await stop(server.child);
   }
@@ -577,13 +652,34 @@ async function benchBaseline(code: string): Promise<ServerResult> {
 const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
+/** Server CPU per answered request: the cost itself, whichever process set the pace. */
+const cpuMicros = (r: ServerResult) => (r.serverCpu * 1e6) / r.requestsPerSecond;
+function cpuPerRequestLine(
+  hoplink: ServerResult,
+  baseline: ServerResult,
+  withHeaders: ServerResult,
+): string {
+  const line =
+    `CPU per request: Hoplink ${fixed(cpuMicros(hoplink), 1)} µs, baseline ${fixed(cpuMicros(baseline), 1)} µs ` +
+    `(${fixed(cpuMicros(baseline) / cpuMicros(hoplink), 3)}), baseline + Hoplink's headers ` +
+    `${fixed(cpuMicros(withHeaders), 1)} µs (${fixed(cpuMicros(withHeaders) / cpuMicros(hoplink), 3)})`;
+  // A server below ~90 % of its core was waiting for requests: the load generator set the pace.
+  const paced = [hoplink, baseline, withHeaders].filter(
+    (r) => r.serverCpu < 0.9 && r.generatorCpu > 0.9,
+  );
+  return paced.length === 0
+    ? line
+    : `${line}; autocannon saturated its core while ${paced.map((r) => r.name).join(' and ')} had CPU to spare`;
+}
+
 async function main(): Promise<void> {
   ensureBuilt();
   mkdirSync(RESULTS, { recursive: true });
   const startedAt = new Date();
   const load1 = loadavg()[0] ?? Number.NaN;
-  const { result: hoplink, profile } = await benchHoplink();
+  const { result: hoplink, profile, headers } = await benchHoplink();
   const baseline = await benchBaseline('bench');
+  const withHeaders = await benchBaseline('bench', headers);
   const ratio = hoplink.requestsPerSecond / baseline.requestsPerSecond;
   const goals = {
     ratio: { goal: `>= ${GOALS.ratio}`, value: ratio, met: ratio >= GOALS.ratio },
@@ -604,14 +700,16 @@ async function main(): Promise<void> {
   };
 
   const rows = [
-    ['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB'],
-    ...[hoplink, baseline].map((r) => [
+    ['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'server CPU', 'autocannon CPU'],
+    ...[hoplink, baseline, withHeaders].map((r) => [
       r.name,
       fixed(r.requestsPerSecond, 0),
       fixed(r.p50Ms),
       fixed(r.p99Ms),
       String(r.errors),
       fixed(r.peakRssMb),
+      `${fixed(r.serverCpu * 100, 0)} %`,
+      `${fixed(r.generatorCpu * 100, 0)} %`,
     ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
@@ -626,11 +724,13 @@ async function main(): Promise<void> {
     ...table,
     '',
     `ratio Hoplink/baseline req/s: ${fixed(ratio, 3)}   (goal ${goals.ratio.goal}: ${mark(goals.ratio.met)})`,
+    `ratio Hoplink/(baseline + Hoplink's headers) req/s: ${fixed(hoplink.requestsPerSecond / withHeaders.requestsPerSecond, 3)}`,
+    cpuPerRequestLine(hoplink, baseline, withHeaders),
     `Hoplink p99: ${fixed(hoplink.p99Ms)} ms            (goal ${goals.p99Ms.goal} ms: ${mark(goals.p99Ms.met)})`,
     `Hoplink peak RSS: ${fixed(hoplink.peakRssMb)} MB     (goal ${goals.rssMb.goal} MB: ${mark(goals.rssMb.met)})`,
     `clicks: ${hoplink.clicksSent} sent (+ up to ${connections * (warmupS > 0 ? 2 : 1)} in flight at window ends), ` +
       `${hoplink.clicksRecorded} recorded by the worker, ` +
-      `${hoplink.clicksDroppedLogged} logged as dropped`,
+      `${hoplink.clicksDroppedLogged} logged as dropped; ${hoplink.logLines ?? 0} log lines written`,
   ];
   if (hoplink.workerIngestPerSecond !== undefined) {
     const ingest = hoplink.workerIngestPerSecond;
@@ -655,6 +755,7 @@ async function main(): Promise<void> {
     machine,
     hoplink: { ...hoplink, runtime: redis },
     baseline,
+    baselineWithHeaders: withHeaders,
     ratio,
     goals,
   };
