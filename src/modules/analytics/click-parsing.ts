@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
 import { LRUCache } from 'lru-cache';
-import { UAParser } from 'ua-parser-js';
+import UAParser from 'ua-parser-js';
 import {
   clickHeader,
   RAW_REFERRER_MAX_LENGTH,
@@ -50,18 +50,53 @@ export interface ClientInfo {
   readonly isBot: boolean;
 }
 
-/** Reads a user agent (a missing one counts as a bot: browsers always send one). */
-export function clientInfo(userAgent: string | null): ClientInfo {
-  const { browser, os, device } = new UAParser(userAgent ?? '').getResult();
-  const browserName = browser.name ?? null;
-  const osName = os.name ?? null;
+/**
+ * ua-parser-js 1.x names a few things otherwise than the 2.x line that parsed earlier clicks
+ * (decision 0017); stats group by name, so these keep 2.x's words.
+ */
+const OS_NAMES: ReadonlyMap<string, string> = new Map([
+  ['Mac OS', 'macOS'],
+  ['Chromium OS', 'Chrome OS'],
+  ['Windows Phone OS', 'Windows Phone'],
+]);
+/** 2.x's rules for calling a browser "Mobile …"; 1.x gives the plain name. */
+const MOBILE_BROWSERS: ReadonlyMap<string, RegExp> = new Map([
+  ['Chrome', /\b(?:crmo|crios)\/|chrome\/[\w.]+ mobile/i],
+  ['Firefox', /\bfxios\/|(?:mobile|tablet);.*firefox\//i],
+  ['Safari', /version\/[\w.,]+ .*mobile(?:\/\w+ | ?)safari|iphone .*mobile(?:\/\w+ | ?)safari/i],
+]);
+/** Headsets, which 1.x files under "wearable" (or nothing) and 2.x under "xr". */
+const XR_HEADSET =
+  /; quest(?: \d| pro)?\b|\bpico (?:4|neo3)|droid.+; glass \d|mobile vr; rv.+firefox/i;
+
+/**
+ * The browser, OS and device type of a user agent, as stored in the clicks table. Devices with no
+ * type of their own are desktops, unless nothing at all was recognised.
+ */
+export function clientNames(userAgent: string | null): Omit<ClientInfo, 'isBot'> {
+  // Given nothing, the parser would read window.navigator when there is one.
+  if (!userAgent) return { browser: null, os: null, device: null };
+  const { browser, os, device } = new UAParser(userAgent).getResult();
+  const browserName = browser.name
+    ? MOBILE_BROWSERS.get(browser.name)?.test(userAgent)
+      ? `Mobile ${browser.name}`
+      : browser.name
+    : null;
+  const osName = os.name ? (OS_NAMES.get(os.name) ?? os.name) : null;
+  const type =
+    (device.type === undefined || device.type === 'wearable') && XR_HEADSET.test(userAgent)
+      ? 'xr'
+      : device.type;
   return {
     browser: browserName,
     os: osName,
-    // ua-parser-js names mobile, tablet and the like, and leaves desktops unnamed.
-    device: device.type ?? ((browserName ?? osName) ? 'desktop' : null),
-    isBot: userAgent === null || isbot(userAgent),
+    device: type ?? ((browserName ?? osName) ? 'desktop' : null),
   };
+}
+
+/** Reads a user agent (a missing one counts as a bot: browsers always send one). */
+export function clientInfo(userAgent: string | null): ClientInfo {
+  return { ...clientNames(userAgent), isBot: userAgent === null || isbot(userAgent) };
 }
 
 /**

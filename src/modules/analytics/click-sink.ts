@@ -26,7 +26,10 @@ export interface ClickSink {
 
 /** Longest referrer kept; the clicks table stores no more. */
 export const RAW_REFERRER_MAX_LENGTH = 2048;
-/** ua-parser-js reads no further than this either; longer headers are padding or attacks. */
+/**
+ * Longest user agent kept: ua-parser-js reads only its first 500 characters, and anything longer
+ * is padding or an attack.
+ */
 export const RAW_USER_AGENT_MAX_LENGTH = 512;
 /** Most clicks one queued batch may hold (CLICK_BATCH_SIZE stays below it). */
 export const CLICK_BATCH_MAX = 5_000;
