@@ -1,8 +1,9 @@
-// Regenerates the files derived from the settings schema (one source of truth):
-// docs/settings.md and .env.example. A test fails when they are stale.
+// Regenerates the files derived from the settings schema and the finding registry (one source of
+// truth each): docs/settings.md, .env.example and docs/checks.md. A test fails when they are stale.
 import { writeFileSync } from 'node:fs';
-import { envExample, settingsReference } from '#src/settings/index.ts';
+import { checksReference, envExample, settingsReference } from '#src/settings/index.ts';
 
 writeFileSync('docs/settings.md', settingsReference());
 writeFileSync('.env.example', envExample());
-console.log('wrote docs/settings.md and .env.example');
+writeFileSync('docs/checks.md', checksReference());
+console.log('wrote docs/settings.md, .env.example and docs/checks.md');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import type { FindingId } from '#src/settings/index.ts';
 import { writeTlsFiles, type TlsFiles } from '#test/helpers/tls.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -145,7 +146,7 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
     assert.equal(run.code, 0, show(run));
   });
 
-  const errors: { id: string; what: string; env: () => Env }[] = [
+  const errors: { id: FindingId; what: string; env: () => Env }[] = [
     { id: 'hoplink.E001', what: 'a missing SECRET_KEY', env: () => ({ SECRET_KEY: undefined }) },
     {
       id: 'hoplink.E002',
@@ -205,7 +206,7 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
     });
   }
 
-  const warnings: { id: string; what: string; env: () => Env }[] = [
+  const warnings: { id: FindingId; what: string; env: () => Env }[] = [
     { id: 'hoplink.W001', what: 'SSL redirect off', env: () => ({ SECURE_SSL_REDIRECT: 'false' }) },
     { id: 'hoplink.W002', what: 'HSTS off', env: () => ({ SECURE_HSTS_SECONDS: '0' }) },
     {

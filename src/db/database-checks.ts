@@ -1,4 +1,4 @@
-import type { Finding } from '#src/settings/index.ts';
+import { finding, type Finding } from '#src/settings/index.ts';
 import { openDatabase, type DatabaseTarget } from './client.ts';
 import { migrationStatus } from './migrator.ts';
 
@@ -16,35 +16,12 @@ export async function databaseChecks(target: DatabaseTarget): Promise<Finding[]>
     handle = await openDatabase({ ...target, url: url.toString(), poolMax: 1 });
     const status = await migrationStatus(handle);
     const findings: Finding[] = [];
-    if (status.pending.length > 0) {
-      findings.push({
-        id: 'hoplink.W019',
-        level: 'warning',
-        setting: 'DATABASE_URL',
-        message: `the database has ${status.pending.length} pending migration(s): ${status.pending.map((m) => m.name).join(', ')}.`,
-        hint: 'Run `hoplink migrate` before starting the new release (production never migrates on start).',
-      });
-    }
-    if (status.modified.length > 0) {
-      findings.push({
-        id: 'hoplink.W020',
-        level: 'warning',
-        setting: 'DATABASE_URL',
-        message: `applied migration(s) changed since they ran: ${status.modified.join(', ')}.`,
-        hint: 'Never edit an applied migration; restore the file and add a new migration instead.',
-      });
-    }
+    if (status.pending.length > 0)
+      findings.push(finding('W019', { pending: status.pending.map((m) => m.name) }));
+    if (status.modified.length > 0) findings.push(finding('W020', { modified: status.modified }));
     return findings;
   } catch (error) {
-    return [
-      {
-        id: 'hoplink.I001',
-        level: 'info',
-        setting: 'DATABASE_URL',
-        message: `the database could not be reached from here (${(error as Error).message.split('\n')[0] ?? 'error'}); migrations were not checked.`,
-        hint: 'Run the check where the database is reachable, or run `hoplink migrate --check` at deploy time.',
-      },
-    ];
+    return [finding('I001', { reason: (error as Error).message.split('\n')[0] ?? 'error' })];
   } finally {
     await handle?.close();
   }

@@ -20,10 +20,14 @@ import {
 export const PROFILES = ['development', 'test', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** What a default may depend on: the profile, and whether a usable TLS pair was configured. */
+/**
+ * What a default may depend on: the profile, whether a usable TLS pair was configured, and
+ * SERVER_PORT as given (unset when it was not).
+ */
 export interface DefaultContext {
   readonly profile: Profile;
   readonly hasTls: boolean;
+  readonly serverPort?: string;
 }
 
 export interface SettingDefinition<T> {
@@ -128,6 +132,18 @@ const byProfile =
   ({ profile }: DefaultContext) =>
     profile === 'production' ? production : profile === 'test' ? test : development;
 
+const tcpPort = int(0, 65535);
+const DEFAULT_PORT = '8000';
+
+/** Outside production, short URLs point at this machine as served: the port, and https with TLS. */
+const localSiteUrl = ({ profile, hasTls, serverPort }: DefaultContext): string | undefined => {
+  if (profile === 'production') return undefined;
+  // An invalid SERVER_PORT is reported on its own; SITE_URL should not add a second finding.
+  // With SERVER_PORT=0 the web workers are started with the port the primary actually took.
+  const parsed = tcpPort.safeParse(serverPort ?? DEFAULT_PORT);
+  return `${hasTls ? 'https' : 'http'}://localhost:${parsed.success ? parsed.data : DEFAULT_PORT}`;
+};
+
 /** Secure defaults follow TLS: on when a TLS pair is configured, off otherwise (SPEC §2). */
 const tlsDerived = (on: string, off: string) => ({
   default: ({ hasTls }: DefaultContext) => (hasTls ? on : off),
@@ -180,7 +196,8 @@ export const definitions = {
     env: 'SITE_URL',
     doc: 'Public base URL; the only base used for short URLs and links in emails.',
     parse: httpUrl(),
-    default: byProfile('http://localhost:8000', undefined),
+    default: localSiteUrl,
+    defaultDoc: { development: 'derived: `http://localhost:<SERVER_PORT>` (https with TLS)' },
     requiredInProduction: true,
   }),
   csrfTrustedOrigins: setting({
@@ -217,8 +234,8 @@ export const definitions = {
   serverPort: setting({
     env: 'SERVER_PORT',
     doc: 'TCP port to listen on (0 picks a free port).',
-    parse: int(0, 65535),
-    default: '8000',
+    parse: tcpPort,
+    default: DEFAULT_PORT,
   }),
   webConcurrency: setting({
     env: 'WEB_CONCURRENCY',

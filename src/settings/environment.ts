@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { definitionList, KNOWN_VARIABLES } from './definitions.ts';
+import { finding } from './finding-registry.ts';
 import type { Finding } from './findings.ts';
 
 export interface RawValue {
@@ -55,13 +56,7 @@ export function readEnvironment(options: ReadEnvironmentOptions = {}): Environme
     const pointer = values.get(fileVariable);
     if (!pointer || pointer.value.trim() === '') continue;
     if (values.has(definition.env)) {
-      findings.push({
-        id: 'hoplink.E012',
-        level: 'error',
-        setting: definition.env,
-        message: `both ${definition.env} and ${fileVariable} are set.`,
-        hint: `Keep one: ${fileVariable} for a mounted secret, or ${definition.env} itself.`,
-      });
+      findings.push(finding('E012', { reason: 'both set', env: definition.env }));
       continue;
     }
     const path = resolve(cwd, pointer.value.trim());
@@ -70,27 +65,14 @@ export function readEnvironment(options: ReadEnvironmentOptions = {}): Environme
       values.set(definition.env, { value: content, source: path });
       files.push({ path, holdsSecrets: true });
     } catch (error) {
-      findings.push({
-        id: 'hoplink.E012',
-        level: 'error',
-        setting: fileVariable,
-        message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-        hint: `Point ${fileVariable} at a readable file holding only the secret.`,
-      });
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      findings.push(finding('E012', { reason: 'unreadable', env: definition.env, path, code }));
     }
   }
 
   for (const name of values.keys()) {
     const likely = likelyTypoOf(name);
-    if (likely) {
-      findings.push({
-        id: 'hoplink.W016',
-        level: 'warning',
-        setting: name,
-        message: `is not a Hoplink setting; did you mean ${likely}?`,
-        hint: `Rename it to ${likely}, or remove it.`,
-      });
-    }
+    if (likely) findings.push(finding('W016', { name, likely }));
   }
   return { values, files, findings };
 }
@@ -106,12 +88,7 @@ function readDotenv(path: string, findings: Finding[]): Record<string, string> {
   try {
     return parseEnv(content) as Record<string, string>;
   } catch {
-    findings.push({
-      id: 'hoplink.E010',
-      level: 'error',
-      message: `${path} is not a valid dotenv file.`,
-      hint: 'Write one NAME=value per line; quote values that contain spaces or #.',
-    });
+    findings.push(finding('E010', { dotenv: path }));
     return {};
   }
 }

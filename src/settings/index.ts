@@ -1,3 +1,4 @@
+export { checksReference } from './checks-reference.ts';
 export {
   definitions,
   definitionList,
@@ -6,6 +7,7 @@ export {
   type SettingKey,
 } from './definitions.ts';
 export { deployChecks } from './deploy-checks.ts';
+export { FINDINGS, finding, type FindingId, type FindingKey } from './finding-registry.ts';
 export {
   atLeast,
   formatFinding,

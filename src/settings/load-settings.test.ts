@@ -604,6 +604,72 @@ describe('the .env file', () => {
   });
 });
 
+describe('SITE_URL', () => {
+  let dir: string;
+  let tls: TlsFiles;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoplink-site-url-'));
+    tls = await writeTlsFiles(dir);
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const development = (env: Env): Env => ({ NODE_ENV: 'development', ...env });
+
+  it('follows SERVER_PORT in development, from the environment or .env', (t) => {
+    assert.equal(load(workspace(t), development({})).settings.siteUrl, 'http://localhost:8000');
+    const moved = load(workspace(t), development({ SERVER_PORT: '8123' }));
+    assertNoFindings(moved);
+    assert.equal(moved.settings.siteUrl, 'http://localhost:8123');
+    assert.equal(moved.sources.get('siteUrl'), 'default');
+
+    const cwd = workspace(t);
+    writeFileSync(join(cwd, '.env'), 'SERVER_PORT=8124\n');
+    assert.equal(load(cwd, development({})).settings.siteUrl, 'http://localhost:8124');
+  });
+
+  it('is https with TLS on', (t) => {
+    const loaded = load(
+      workspace(t),
+      development({ SERVER_PORT: '8443', SERVER_TLS_CERT: tls.cert, SERVER_TLS_KEY: tls.key }),
+    );
+    assertNoFindings(loaded);
+    assert.equal(loaded.settings.siteUrl, 'https://localhost:8443');
+  });
+
+  it('set explicitly wins over the port', (t) => {
+    const loaded = load(
+      workspace(t),
+      development({ SERVER_PORT: '8123', SITE_URL: 'http://hop.localtest.me:9000/' }),
+    );
+    assertNoFindings(loaded);
+    assert.equal(loaded.settings.siteUrl, 'http://hop.localtest.me:9000');
+    assert.equal(loaded.sources.get('siteUrl'), 'environment');
+  });
+
+  it('adds no finding of its own when SERVER_PORT is invalid', (t) => {
+    const loaded = load(workspace(t), development({ SERVER_PORT: 'eighty' }));
+    assert.deepEqual(
+      loaded.findings.map((finding) => finding.setting),
+      ['SERVER_PORT'],
+    );
+    assert.equal(loaded.settings.siteUrl, 'http://localhost:8000');
+  });
+
+  it('stays required in production, whatever the port', (t) => {
+    const loaded = load(workspace(t), {
+      ...production(),
+      SITE_URL: undefined,
+      SERVER_PORT: '8123',
+    });
+    assert.deepEqual(
+      loaded.findings.map((finding) => `${finding.level} ${finding.setting ?? ''}`),
+      ['error SITE_URL'],
+    );
+    assert.match(loaded.findings[0]?.message ?? '', /required in production/);
+  });
+});
+
 describe('likely typos', () => {
   for (const [typo, meant, source] of [
     ['ALLOWED_HOST', 'ALLOWED_HOSTS', 'environment'],

@@ -15,6 +15,7 @@ import {
   type EnvironmentSnapshot,
   type ReadEnvironmentOptions,
 } from './environment.ts';
+import { finding, levelIn } from './finding-registry.ts';
 import type { Finding, Level } from './findings.ts';
 import { evaluateTls, type TlsMaterial } from './tls.ts';
 
@@ -45,21 +46,8 @@ export interface LoadSettingsOptions extends ReadEnvironmentOptions {
   readonly persistDevSecret?: boolean;
 }
 
-/** Findings that stop production but only warn in development and tests (SPEC: forgiving). */
-const FORGIVEN_OUTSIDE_PRODUCTION = new Set([
-  'hoplink.E001',
-  'hoplink.E002',
-  'hoplink.E003',
-  'hoplink.E004',
-  'hoplink.E006',
-  'hoplink.E007',
-  'hoplink.E008',
-  'hoplink.E011',
-  'hoplink.E014',
-]);
-
-const SPECIFIC_PARSE_IDS: Partial<Record<SettingKey, string>> = {
-  csrfTrustedOrigins: 'hoplink.E013',
+const SPECIFIC_PARSE_IDS: Partial<Record<SettingKey, 'E010' | 'E013'>> = {
+  csrfTrustedOrigins: 'E013',
 };
 
 const INSECURE_PREFIXES = ['insecure', 'change-me', 'changeme', 'dev', 'django-insecure'];
@@ -80,13 +68,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     profileRaw === 'development' || profileRaw === 'test' || profileRaw === 'production'
       ? profileRaw
       : 'production'; // an unknown profile is reported below; judge it by the strictest rules
-  const report = (finding: Omit<Finding, 'level'> & { level?: Level }) => {
-    const level =
-      finding.level ??
-      (profile !== 'production' && FORGIVEN_OUTSIDE_PRODUCTION.has(finding.id)
-        ? 'warning'
-        : 'error');
-    findings.push({ ...finding, level });
+  // Development and tests are forgiving: the registry says which errors only warn there.
+  const report = (raised: Finding) => {
+    findings.push({ ...raised, level: levelIn(raised, profile) });
   };
 
   const tlsResult = evaluateTls(
@@ -100,7 +84,11 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
         profile === 'production' ? problem.hint : `${problem.hint} Serving plain HTTP meanwhile.`,
     });
   }
-  const context: DefaultContext = { profile, hasTls: tlsResult.tls !== null };
+  const context: DefaultContext = {
+    profile,
+    hasTls: tlsResult.tls !== null,
+    serverPort: raw('SERVER_PORT')?.value,
+  };
 
   // Keeps the object well-formed for the audit when a setting is missing or invalid (start refuses
   // anyway): an empty value, or the development default when empty is not a valid value.
@@ -137,13 +125,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       continue;
     }
     const shown = definition.secret ? '' : ` (got "${rawValue}")`;
-    report({
-      id: SPECIFIC_PARSE_IDS[definition.key] ?? 'hoplink.E010',
-      level: 'error',
-      setting: definition.env,
-      message: `${parsed.error.issues.map((issue) => issue.message).join('; ')}${shown}.`,
-      hint: `Set ${definition.env} to a valid value: ${definition.doc}`,
-    });
+    report(
+      finding(SPECIFIC_PARSE_IDS[definition.key] ?? 'E010', {
+        setting: definition.env,
+        problem: `${parsed.error.issues.map((issue) => issue.message).join('; ')}${shown}`,
+        doc: definition.doc,
+      }),
+    );
     values[definition.key] =
       fallback === undefined ? standIn(definition) : definition.parse.safeParse(fallback).data;
   }
@@ -154,14 +142,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
   let secretKey = parsed.secretKey;
   if (secretKey) {
     const weakness = secretKeyWeakness(secretKey.reveal());
-    if (weakness) {
-      report({
-        id: 'hoplink.E002',
-        setting: 'SECRET_KEY',
-        message: `is too weak: ${weakness}.`,
-        hint: 'Use at least 50 random characters, e.g. the output of `openssl rand -base64 48`.',
-      });
-    }
+    if (weakness) report(finding('E002', { weakness }));
   } else if (profile !== 'production') {
     secretKey = developmentSecret(
       resolve(options.cwd ?? process.cwd(), parsed.dataDir),
@@ -171,52 +152,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
     sources.set('secretKey', profile === 'test' ? 'generated (test)' : 'generated (development)');
   }
 
-  if (parsed.allowedHosts.includes('*')) {
-    report({
-      id: 'hoplink.E004',
-      setting: 'ALLOWED_HOSTS',
-      message:
-        'contains "*", which accepts any Host header (cache poisoning, password-reset poisoning).',
-      hint: 'List the real host names, e.g. hop.example.com or .example.com for every subdomain.',
-    });
-  }
-  if (parsed.debug && profile === 'production') {
-    report({
-      id: 'hoplink.E005',
-      level: 'error',
-      setting: 'DEBUG',
-      message: 'is on in production: error pages would show internals.',
-      hint: 'Unset DEBUG (or set DEBUG=false) in production.',
-    });
-  }
-  if (parsed.corsAllowedOrigins.includes('*')) {
-    report({
-      id: 'hoplink.E009',
-      level: 'error',
-      setting: 'CORS_ALLOWED_ORIGINS',
-      message: 'contains "*": any web site could call the API from its visitors\' browsers.',
-      hint: 'List each origin that needs the API, e.g. https://dashboard.example.com.',
-    });
-  }
-  if (parsed.trustProxyHeaders && parsed.trustedProxies.length === 0) {
-    report({
-      id: 'hoplink.E014',
-      setting: 'TRUSTED_PROXIES',
-      message:
-        'is empty while TRUST_PROXY_HEADERS is on: forwarded headers would never be believed.',
-      hint: 'Set TRUSTED_PROXIES to the CIDR blocks of your proxies, or turn TRUST_PROXY_HEADERS off.',
-    });
-  }
+  if (parsed.allowedHosts.includes('*')) report(finding('E004'));
+  if (parsed.debug && profile === 'production') report(finding('E005'));
+  if (parsed.corsAllowedOrigins.includes('*')) report(finding('E009'));
+  if (parsed.trustProxyHeaders && parsed.trustedProxies.length === 0) report(finding('E014'));
 
-  if (parsed.databaseUrl === undefined && parsed.webConcurrency > 1 && profile !== 'production') {
-    report({
-      id: 'hoplink.E015',
-      level: 'error',
-      setting: 'WEB_CONCURRENCY',
-      message: `is ${parsed.webConcurrency}, but the embedded database (no DATABASE_URL) can only be opened by one process.`,
-      hint: 'Set DATABASE_URL to a PostgreSQL server to run several workers, or WEB_CONCURRENCY=1.',
-    });
-  }
+  if (parsed.databaseUrl === undefined && parsed.webConcurrency > 1 && profile !== 'production')
+    report(finding('E015', { workers: parsed.webConcurrency }));
   const queueMode: QueueMode =
     parsed.queueMode ??
     (profile === 'production' || parsed.redisUrl !== undefined
@@ -224,24 +166,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): LoadedSettings 
       : profile === 'test'
         ? 'eager'
         : 'memory');
-  if (queueMode === 'redis' && parsed.redisUrl === undefined && profile !== 'production') {
-    report({
-      id: 'hoplink.E016',
-      level: 'error',
-      setting: 'QUEUE_MODE',
-      message: 'is redis, but REDIS_URL is not set.',
-      hint: 'Set REDIS_URL, or unset QUEUE_MODE to run jobs in this process.',
-    });
-  }
-  if (queueMode !== 'redis' && profile === 'production') {
-    report({
-      id: 'hoplink.E016',
-      level: 'error',
-      setting: 'QUEUE_MODE',
-      message: `is ${queueMode} in production: jobs would be lost on every restart.`,
-      hint: 'Unset QUEUE_MODE (production uses redis) and set REDIS_URL.',
-    });
-  }
+  if (queueMode === 'redis' && parsed.redisUrl === undefined && profile !== 'production')
+    report(finding('E016', { reason: 'no REDIS_URL' }));
+  if (queueMode !== 'redis' && profile === 'production')
+    report(finding('E016', { reason: 'lost on restart', mode: queueMode }));
   const settings = deepFreeze({
     ...parsed,
     queueMode,
@@ -267,37 +195,18 @@ export function secretKeyWeakness(key: string): string | null {
   return null;
 }
 
-function missingFinding(env: string): Omit<Finding, 'level'> {
-  if (env === 'SECRET_KEY') {
-    return {
-      id: 'hoplink.E001',
-      setting: 'SECRET_KEY',
-      message: 'is required in production.',
-      hint: 'Set SECRET_KEY (or SECRET_KEY_FILE) to 50+ random characters, e.g. `openssl rand -base64 48`.',
-    };
-  }
-  if (env === 'ALLOWED_HOSTS') {
-    return {
-      id: 'hoplink.E003',
-      setting: 'ALLOWED_HOSTS',
-      message: 'is required in production.',
-      hint: 'Set ALLOWED_HOSTS to the host names this site is served on, e.g. hop.example.com.',
-    };
-  }
+function missingFinding(env: string): Finding {
+  if (env === 'SECRET_KEY') return finding('E001');
+  if (env === 'ALLOWED_HOSTS') return finding('E003');
   const definition = definitionList.find((item) => item.env === env);
-  return {
-    id: 'hoplink.E011',
-    setting: env,
-    message: 'is required in production.',
-    hint: `Set ${env}: ${definition?.doc ?? ''}`,
-  };
+  return finding('E011', { setting: env, doc: definition?.doc ?? '' });
 }
 
 /** The development secret: created once in DATA_DIR/.dev-secret (0600) so sessions survive restarts. */
 function developmentSecret(
   dataDir: string,
   persist: boolean,
-  report: (finding: Omit<Finding, 'level'> & { level?: Level }) => void,
+  report: (raised: Finding) => void,
 ): Secret {
   if (!persist) return new Secret(randomBytes(48).toString('base64url'));
   const path = join(dataDir, '.dev-secret');
@@ -310,22 +219,11 @@ function developmentSecret(
     }
     chmodSync(path, 0o600);
     const value = readFileSync(path, 'utf8').trim();
-    report({
-      id: 'hoplink.W017',
-      level: 'warning',
-      setting: 'SECRET_KEY',
-      message: `is not set; using the development secret in ${path}.`,
-      hint: 'Fine for development. In production set SECRET_KEY or SECRET_KEY_FILE.',
-    });
+    report(finding('W017', { path }));
     return new Secret(value);
   } catch (error) {
-    report({
-      id: 'hoplink.W017',
-      level: 'warning',
-      setting: 'SECRET_KEY',
-      message: `is not set and ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); using a secret that lasts until restart.`,
-      hint: 'Make DATA_DIR writable, or set SECRET_KEY.',
-    });
+    const unwritable = (error as NodeJS.ErrnoException).code ?? 'error';
+    report(finding('W017', { path, unwritable }));
     return new Secret(randomBytes(48).toString('base64url'));
   }
 }
