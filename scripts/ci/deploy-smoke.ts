@@ -514,7 +514,16 @@ async function use(deployment: Deployment, port: number): Promise<void> {
   step('a link through the API, followed, its click recorded by the worker');
   const token = expectSuccess(
     'token create',
-    await deployment.oneShot(['token', 'create', '--email', README_EMAIL, '--name', 'smoke']),
+    await deployment.oneShot([
+      'token',
+      'create',
+      '--email',
+      README_EMAIL,
+      '--name',
+      'smoke',
+      '--scopes',
+      'links:read,links:write',
+    ]),
   ).stdout.trim();
   const target = `https://example.org/smoke/${randomBytes(4).toString('hex')}`;
   const created = await request(port, '/api/v1/links', {

@@ -9,16 +9,15 @@ import {
   type LoadSettingsOptions,
 } from '#src/settings/index.ts';
 import { formatError } from '#src/lib/log-safety.ts';
+import { closestMatch } from '#src/lib/suggest.ts';
+import { DOTENV_FLAG, EXIT_USAGE, type CommandSpec, type Flags } from './commands.ts';
 import { DependencyUnavailableError } from './dependency-failure.ts';
 
 /** Thrown for a malformed command line; main turns it into exit code 2. */
 export class UsageError extends Error {}
 
-/**
- * `--dotenv PATH` reads another dotenv file instead of ./.env. (Not `--env-file`: Node 20 takes
- * that flag for itself even after the script name.)
- */
-export const DOTENV_OPTION = { dotenv: { type: 'string' } } as const;
+/** `--dotenv PATH` reads another dotenv file instead of ./.env (declared in commands.ts). */
+export const DOTENV_OPTION = DOTENV_FLAG;
 
 /** The loader option for `--dotenv`; a file named explicitly must exist. */
 export function dotenvOption(path: string | undefined): { envFile?: string } {
@@ -46,17 +45,19 @@ type ParsedCommandLine<T extends NonNullable<ParseArgsConfig['options']>> = Retu
 /**
  * parseArgs with our usage errors: unknown flags and stray arguments are mistakes, not ignored,
  * and so is a value with a control character in it (every flag and argument, via cleanText).
+ * Given the command's name, the error names the command and points to its help.
  */
 export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
   allowPositionals = false,
+  command?: string,
 ): ParsedCommandLine<T> {
   let parsed: ParsedCommandLine<T>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(describeParseError(error as Error, argv, options, command));
   }
   for (const [name, value] of Object.entries(parsed.values)) {
     for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
@@ -65,6 +66,38 @@ export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options'
   }
   parsed.positionals.forEach((item, index) => cleanText(item, `argument ${index + 1}`));
   return parsed;
+}
+
+/** Parses a command's argv with the flags its spec declares (the ones its help lists). */
+export function parseCommand<T extends Flags>(
+  spec: CommandSpec<T>,
+  argv: string[],
+): ParsedCommandLine<T> {
+  return parseCommandLine(argv, spec.options, spec.positionals ?? false, spec.name);
+}
+
+/**
+ * One line: an unknown flag is named, with the closest known one (`--prot`: did you mean
+ * `--port`?); any other parse error keeps Node's words. Both point to the command's help.
+ */
+function describeParseError(
+  error: Error,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  command: string | undefined,
+): string {
+  const help = command === undefined ? '"hoplink <command> --help"' : `"hoplink ${command} --help"`;
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return `${error.message.replace(/\.$/, '')}. See ${help}.`;
+  }
+  const { tokens } = parseArgs({ args: argv, options, strict: false, tokens: true });
+  const unknown = tokens.find(
+    (token) => token.kind === 'option' && !Object.hasOwn(options, token.name),
+  );
+  const flag = unknown?.kind === 'option' ? unknown.rawName : '?';
+  const near = flag.startsWith('--') ? closestMatch(flag.slice(2), Object.keys(options)) : null;
+  const guess = near === null ? '' : ` Did you mean "--${near}"?`;
+  return `unknown flag "${flag}"${command === undefined ? '' : ` for ${command}`}.${guess} See ${help}.`;
 }
 
 /**
@@ -86,24 +119,25 @@ export function loadSettingsOrReport(options: LoadSettingsOptions): LoadedSettin
 
 /**
  * Runs a command body, mapping usage errors to exit code 2 and an unreachable dependency to its
- * message and exit code 1: expected failures, told in a line or two rather than a stack trace.
- * Anything else exits 1 with a stack trace that went through the log serializer.
+ * message and exit code `failed` (1 unless the command says otherwise): expected failures, told
+ * in a line or two rather than a stack trace. Anything else exits `failed` too, with a stack
+ * trace that went through the log serializer.
  */
-export async function withUsage(body: () => Promise<number> | number): Promise<number> {
+export async function withUsage(body: () => Promise<number> | number, failed = 1): Promise<number> {
   try {
     return await body();
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`hoplink: ${error.message}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     if (error instanceof DependencyUnavailableError) {
       process.stderr.write(`hoplink: ${error.message}\n`);
-      return 1;
+      return failed;
     }
     // A bug: its stack is wanted, but not what Node would print with it (every property of the
     // error, such as a failed query's parameters).
     process.stderr.write(`hoplink: ${formatError(error)}\n`);
-    return 1;
+    return failed;
   }
 }

@@ -69,6 +69,41 @@ describe('hoplink token (embedded database)', () => {
     assert.ok(after?.revokedAt instanceof Date);
   });
 
+  test('read-only unless --scopes asks for links:write, as on /settings/tokens; the output says which', async () => {
+    const scopesOf = async (token: string) =>
+      (await tokenRows()).find(
+        (row) => row.tokenHash === createHash('sha256').update(token).digest('hex'),
+      )?.scopes;
+
+    const plain = await runHoplink(
+      ['token', 'create', '--email', 'ops@example.com', '--name', 'reader'],
+      { env },
+    );
+    assert.equal(plain.code, 0, showRun(plain));
+    assert.deepEqual(await scopesOf(plain.stdout.trim()), ['links:read']);
+    assert.match(
+      plain.stderr,
+      /with scopes links:read \(read-only: pass --scopes links:read,links:write to let it change links\)\./,
+    );
+
+    const writer = await runHoplink(
+      [
+        'token',
+        'create',
+        '--email',
+        'ops@example.com',
+        '--name',
+        'writer',
+        '--scopes',
+        'links:read,links:write',
+      ],
+      { env },
+    );
+    assert.equal(writer.code, 0, showRun(writer));
+    assert.deepEqual(await scopesOf(writer.stdout.trim()), ['links:read', 'links:write']);
+    assert.match(writer.stderr, /with scopes links:read, links:write\. It is shown this once/);
+  });
+
   test('refusals: unknown email, unknown scope, unknown prefix (exit 1); bad usage (exit 2)', async () => {
     const unknownEmail = await runHoplink(
       ['token', 'create', '--email', 'nobody@example.com', '--name', 'x'],
@@ -91,6 +126,7 @@ describe('hoplink token (embedded database)', () => {
     const usage = await runHoplink(['token', 'delete', 'x'], { env });
     assert.equal(usage.code, 2, showRun(usage));
     assert.match(usage.stderr, /usage: hoplink token create/);
+    assert.match(usage.stderr, /--scopes defaults to links:read \(read-only\)/);
   });
 
   // A NUL cannot be passed in argv (the kernel ends each argument there); every other control can.

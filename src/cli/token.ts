@@ -1,9 +1,10 @@
 import { createContainer, type Container } from '#src/container.ts';
+import { DEFAULT_API_TOKEN_SCOPES } from '#src/modules/accounts/index.ts';
+import { TOKEN } from './commands.ts';
 import {
-  DOTENV_OPTION,
   dotenvOption,
   loadSettingsOrReport,
-  parseCommandLine,
+  parseCommand,
   UsageError,
   withUsage,
 } from './common.ts';
@@ -11,7 +12,8 @@ import { reaching } from './dependency-failure.ts';
 import { reportRefusal } from './terminal.ts';
 
 const USAGE =
-  'usage: hoplink token create --email E --name N [--scopes links:read,links:write] | hoplink token revoke <prefix>';
+  'usage: hoplink token create --email E --name N [--scopes links:read,links:write] | hoplink token revoke <prefix>\n' +
+  `--scopes defaults to ${DEFAULT_API_TOKEN_SCOPES.join(',')} (read-only); name links:write too to let the token change links.`;
 
 async function create(
   container: Container,
@@ -25,18 +27,25 @@ async function create(
     process.stderr.write(`hoplink: no account has the email address ${options.email}\n`);
     return 1;
   }
-  const scopes = (options.scopes ?? 'links:read,links:write')
-    .split(',')
-    .map((scope) => scope.trim())
-    .filter((scope) => scope !== '');
+  // Least privilege, as on /settings/tokens: writing is asked for, never implied.
+  const scopes =
+    options.scopes === undefined
+      ? DEFAULT_API_TOKEN_SCOPES
+      : options.scopes
+          .split(',')
+          .map((scope) => scope.trim())
+          .filter((scope) => scope !== '');
   const { token, apiToken } = await container.apiTokens.create(user.id, {
     name: options.name,
     scopes,
   });
   // Only the token on stdout, so `TOKEN=$(hoplink token create …)` captures exactly it.
   process.stdout.write(`${token}\n`);
+  const access = apiToken.scopes.includes('links:write')
+    ? ''
+    : ' (read-only: pass --scopes links:read,links:write to let it change links)';
   process.stderr.write(
-    `Created API token "${apiToken.name}" (${apiToken.prefix}) for ${user.email} with scopes ${apiToken.scopes.join(', ')}. It is shown this once; only its hash is stored.\n`,
+    `Created API token "${apiToken.name}" (${apiToken.prefix}) for ${user.email} with scopes ${apiToken.scopes.join(', ')}${access}. It is shown this once; only its hash is stored.\n`,
   );
   return 0;
 }
@@ -51,20 +60,12 @@ async function revoke(container: Container, prefix: string): Promise<number> {
 
 /**
  * `hoplink token create --email E --name N [--scopes …]` prints a new personal API token once
- * (for automation); `hoplink token revoke <prefix>` revokes one by the prefix lists show.
+ * (for automation), read-only unless --scopes names links:write; `hoplink token revoke <prefix>`
+ * revokes one by the prefix lists show.
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values, positionals } = parseCommandLine(
-      argv,
-      {
-        email: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'string' },
-        ...DOTENV_OPTION,
-      },
-      true,
-    );
+    const { values, positionals } = parseCommand(TOKEN, argv);
     const [action, ...rest] = positionals;
     const valid =
       (action === 'create' && rest.length === 0) || (action === 'revoke' && rest.length === 1);

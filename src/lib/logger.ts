@@ -45,6 +45,14 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/** Loggers whose lines pino-pretty renders for people: LOG_FORMAT=pretty, pino-pretty installed. */
+const rendered = new WeakSet<Logger>();
+
+/** Whether `logger`, made by createLogger, writes for people (pino-pretty) rather than JSON. */
+export function isPretty(logger: Logger): boolean {
+  return rendered.has(logger);
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.format === 'pretty' ? loadPinoPretty() : null;
   const destination = pretty
@@ -60,6 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
     destination,
   );
   reportDroppedLines(destination, logger);
+  if (pretty) rendered.add(logger);
   if (options.format === 'pretty' && !pretty) {
     logger.warn('LOG_FORMAT=pretty needs pino-pretty, a development dependency; logging JSON');
   }

@@ -62,9 +62,10 @@ async function statuses(base: string, path: string, count: number): Promise<numb
 }
 
 async function apiToken(env: Record<string, string>, email: string): Promise<string> {
-  const created = await runHoplink(['token', 'create', '--email', email, '--name', 'test'], {
-    env,
-  });
+  const created = await runHoplink(
+    ['token', 'create', '--email', email, '--name', 'test', '--scopes', 'links:read,links:write'],
+    { env },
+  );
   assert.equal(created.code, 0, showRun(created));
   return created.stdout.trim();
 }

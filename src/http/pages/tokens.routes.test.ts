@@ -66,6 +66,18 @@ describe('/settings/tokens', () => {
     assert.match(later.body, /links:read, links:write/);
   });
 
+  test('the form offers a read-only token unless links:write is ticked, like `hoplink token`', async () => {
+    const { browser } = await signedIn();
+    const page = await browser.get('/settings/tokens');
+    const checkbox = (scope: string) =>
+      new RegExp(`<input[^>]*id="field-scopes-${scope.replace(':', '-')}"[^>]*>`).exec(
+        page.body,
+      )?.[0] ?? '';
+    assert.match(checkbox('links:read'), /\schecked[\s>]/);
+    assert.doesNotMatch(checkbox('links:write'), /\schecked[\s>]/);
+    assert.match(checkbox('links:write'), /value="links:write"/);
+  });
+
   test('a missing name or scope is reported on its field', async () => {
     const { browser } = await signedIn();
     await browser.get('/settings/tokens');

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { createContainer } from '#src/container.ts';
+import { buildServer } from '#src/http/build-server.ts';
 import { createLogger } from '#src/lib/logger.ts';
 import { Secret } from '#src/lib/secret.ts';
-import { buildTestApp, LogCollector } from '#test/helpers/test-app.ts';
+import { loadSettings } from '#src/settings/index.ts';
+import { buildTestApp, LogCollector, sharedDatabase } from '#test/helpers/test-app.ts';
 
 describe('request logging', () => {
   test('one line per request with id, method, route, status and duration', async () => {
@@ -23,6 +30,19 @@ describe('request logging', () => {
       assert.equal(line.route, '/items/:id');
       assert.equal(line.statusCode, 200);
       assert.equal(typeof line.durationMs, 'number');
+      assert.deepEqual(Object.keys(line), [
+        'level',
+        'time',
+        'pid',
+        'requestId',
+        'method',
+        'url',
+        'route',
+        'statusCode',
+        'durationMs',
+        'ip',
+        'msg',
+      ]);
     } finally {
       await t.close();
     }
@@ -108,5 +128,69 @@ describe('request logging', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('request logging for people (development: LOG_FORMAT=pretty by default)', () => {
+  test('one line per request: method, masked URL, status, duration, request id', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-pretty-log-'));
+    t.after(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const loaded = loadSettings({
+      env: { NODE_ENV: 'development', DATA_DIR: dataDir },
+      envFile: '/nonexistent/.env',
+      persistDevSecret: false,
+    });
+    assert.equal(loaded.settings.logFormat, 'pretty');
+    let output = '';
+    const terminal = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    const container = await createContainer(loaded.settings, {
+      logDestination: terminal,
+      database: await sharedDatabase(),
+    });
+    const app = buildServer(container);
+    app.get('/quiet', () => ({ ok: true }));
+    app.get<{ Params: { id: string } }>('/items/:id', (request) => {
+      request.log.info({ item: request.params.id }, 'item looked up');
+      return { ok: true };
+    });
+    t.after(async () => {
+      await app.close();
+      await container.close();
+    });
+    await app.ready();
+
+    output = '';
+    const quiet = await app.inject({
+      url: '/quiet?q=private+words&page=2',
+      headers: { host: 'localhost' },
+    });
+    const requestId = String(quiet.headers['x-request-id']);
+    const lines = output.split('\n').filter((line) => line !== '');
+    assert.equal(lines.length, 1, output);
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(
+        `^\\[[\\d:.]+\\] INFO: GET /quiet\\?q=\\[REDACTED\\]&page=2 200 \\d+(\\.\\d)?ms \\(${requestId}\\)$`,
+      ),
+    );
+
+    // What a request logs itself keeps its own lines; its access line is still one.
+    output = '';
+    const item = await app.inject({ url: '/items/42', headers: { host: 'localhost' } });
+    const itemId = String(item.headers['x-request-id']);
+    assert.match(
+      output,
+      new RegExp(`INFO: item looked up\\n +requestId: "${itemId}"\\n +item: "42"\\n`),
+    );
+    const access = output.split('\n').filter((line) => line.includes('GET /items/42'));
+    assert.equal(access.length, 1, output);
+    assert.match(access[0] ?? '', new RegExp(`INFO: GET /items/42 200 [\\d.]+ms \\(${itemId}\\)$`));
   });
 });

@@ -8,6 +8,8 @@ import { toUser, type User } from './user.ts';
 
 export const API_TOKEN_SCOPES = ['links:read', 'links:write'] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+/** What a token may do unless its creator asks for more, in the UI and the CLI alike: read. */
+export const DEFAULT_API_TOKEN_SCOPES: readonly ApiTokenScope[] = ['links:read'];
 
 const NAME_MAX_LENGTH = 100;
 const LAST_USED_INTERVAL_MS = 60_000;

@@ -26,6 +26,7 @@ export type {
 } from './account-emails.service.ts';
 export {
   API_TOKEN_SCOPES,
+  DEFAULT_API_TOKEN_SCOPES,
   type ApiToken,
   type ApiTokenIdentity,
   type ApiTokenScope,

@@ -1,5 +1,9 @@
 import { html, type SafeHtml } from '#src/lib/html.ts';
-import type { ApiToken, ApiTokenScope } from '#src/modules/accounts/index.ts';
+import {
+  DEFAULT_API_TOKEN_SCOPES,
+  type ApiToken,
+  type ApiTokenScope,
+} from '#src/modules/accounts/index.ts';
 import {
   badge,
   button,
@@ -87,7 +91,7 @@ function tokensTable(tokens: readonly ApiToken[], csrfToken: string): SafeHtml {
 /** /settings/tokens: the list, the create form, and a just-created token shown once. */
 export function tokensPage(options: TokensPageOptions): SafeHtml {
   const errors = options.errors ?? [];
-  const chosen = options.values?.scopes ?? ['links:read'];
+  const chosen: readonly string[] = options.values?.scopes ?? DEFAULT_API_TOKEN_SCOPES;
   const messageFor = (field: string) =>
     errors
       .filter((error) => error.field === field)
