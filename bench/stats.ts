@@ -267,8 +267,10 @@ async function main(): Promise<void> {
     log(`seeded ${clickCount} clicks over ${spanDays} days in ${(seedMs / 1000).toFixed(1)} s`);
 
     started = performance.now();
-    const applied = await applyMigrations(handle, (migration, ms) => {
-      log(`applied ${migration} in ${ms} ms`);
+    const applied = await applyMigrations(handle, {
+      applied: (migration, ms) => {
+        log(`applied ${migration} in ${ms} ms`);
+      },
     });
     const migrateMs = performance.now() - started;
     await handle.withConnection((connection) =>

@@ -3,7 +3,7 @@ import type { DestinationStream } from 'pino';
 import { z } from 'zod';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
-import { applyMigrations, migrationStatus } from '#src/db/migrator.ts';
+import { applyMigrations, MIGRATION_LOCK_WAIT, migrationStatus } from '#src/db/migrator.ts';
 import { createConsoleSender } from '#src/email/console-sender.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
@@ -164,8 +164,13 @@ async function prepareDatabase(
     }
     return;
   }
-  await applyMigrations(database, (migration, durationMs) => {
-    logger.info({ migration, durationMs }, 'applied migration');
+  await applyMigrations(database, {
+    waiting: () => {
+      logger.info(MIGRATION_LOCK_WAIT);
+    },
+    applied: (migration, durationMs) => {
+      logger.info({ migration, durationMs }, 'applied migration');
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { writeAssets } from '#src/http/assets/asset-bundle.ts';
-import { parseCommandLine, withUsage } from './common.ts';
+import { BUILD } from './commands.ts';
+import { parseCommand, withUsage } from './common.ts';
 
 /** Where `hoplink build` writes by default: the default STATIC_ROOT. */
 export const DEFAULT_OUT_DIR = 'dist/static';
@@ -16,7 +17,7 @@ function kib(bytes: number): string {
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(() => {
-    const { values } = parseCommandLine(argv, { out: { type: 'string' } });
+    const { values } = parseCommand(BUILD, argv);
     const result = writeAssets(values.out ?? DEFAULT_OUT_DIR);
     const lines = result.assets.map((asset) => {
       const sizes = [kib(asset.bytes)];

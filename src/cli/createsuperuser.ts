@@ -1,11 +1,11 @@
 import type { Container } from '#src/container.ts';
 import { createContainer } from '#src/container.ts';
+import { CREATESUPERUSER } from './commands.ts';
 import {
   cleanText,
-  DOTENV_OPTION,
   dotenvOption,
   loadSettingsOrReport,
-  parseCommandLine,
+  parseCommand,
   UsageError,
   withUsage,
 } from './common.ts';
@@ -52,11 +52,7 @@ async function readPiped(given: { email?: string; username?: string }): Promise<
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, {
-      email: { type: 'string' },
-      username: { type: 'string' },
-      ...DOTENV_OPTION,
-    });
+    const { values } = parseCommand(CREATESUPERUSER, argv);
     const given = {
       ...(values.email === undefined ? {} : { email: values.email }),
       ...(values.username === undefined ? {} : { username: values.username }),

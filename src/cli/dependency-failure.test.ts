@@ -8,6 +8,7 @@ import { POSTGRES_ADMIN_URL, postgresReachable } from '#test/helpers/database.ts
 import { PrivatePostgres, postgresServerInstalled } from '#test/helpers/postgres-server.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { redisReachable, TEST_REDIS_URL } from '#test/helpers/redis.ts';
+import { describeListenFailure } from './dependency-failure.ts';
 
 const postgresUp = await postgresReachable();
 const redisUp = await redisReachable();
@@ -101,6 +102,26 @@ describe('commands whose database cannot be used say why in a line or two', () =
         run,
         new RegExp(
           `cannot use the database "${name}" on ${url.hostname}:${url.port || '5432'}: the database does not exist\\.\\n.*createdb ${name}`,
+        ),
+      );
+    },
+  );
+
+  test(
+    'migrate: a role that does not exist',
+    { skip: postgresUp ? false : 'PostgreSQL is not reachable' },
+    async () => {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      const role = `hoplink_nobody_${randomBytes(4).toString('hex')}`;
+      url.username = role;
+      url.password = DB_PASSWORD;
+      const run = await runHoplink(['migrate'], {
+        env: await productionEnv({ DATABASE_URL: url.toString() }),
+      });
+      assertClearFailure(
+        run,
+        new RegExp(
+          `^hoplink: cannot use the database "${url.pathname.slice(1)}" on ${url.hostname}:${url.port || '5432'}: the role \\(user\\) does not exist\\.\\n  Check DATABASE_URL: the user name, or create the role \\(createuser ${role}\\)\\.\\n$`,
         ),
       );
     },
@@ -213,4 +234,21 @@ test('check --deploy notes an unreachable database and carries on', async () => 
   assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, showRun(run));
   assert.match(run.stdout, /INFO hoplink\.I001 DATABASE_URL: the database could not be reached/);
   assert.ok(!(run.stdout + run.stderr).includes(DB_PASSWORD));
+});
+
+test('serve: why it cannot listen, in one line, by the error code', () => {
+  const failure = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
+  assert.equal(
+    describeListenFailure('0.0.0.0', 80, failure('EACCES')),
+    'cannot listen on 0.0.0.0:80: not allowed (ports below 1024 need privileges). Choose another port with --port or SERVER_PORT.',
+  );
+  assert.match(
+    describeListenFailure('::1', 8000, failure('EADDRINUSE')) ?? '',
+    /^cannot listen on \[::1\]:8000: the address is already in use/,
+  );
+  assert.match(
+    describeListenFailure('10.9.9.9', 8000, failure('EADDRNOTAVAIL')) ?? '',
+    /not an address of this machine\. Check --host or SERVER_HOST\.$/,
+  );
+  assert.equal(describeListenFailure('127.0.0.1', 8000, new Error('a bug')), null);
 });

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { connectionFailure, type ConnectionFailure } from '#src/lib/connection-failure.ts';
 import { scrubText } from '#src/lib/log-safety.ts';
@@ -57,6 +58,7 @@ const HINTS: Readonly<
   timeout: (at) => `can this machine reach ${at.host}:${at.port} (network, firewall)?`,
   closed: (at, server) => `is ${at.host}:${at.port} the ${server} server; does it want TLS?`,
   auth: (at) => `the user${at.user ? ` "${at.user}"` : ''} and the password in it.`,
+  'role-missing': (at) => `the user name, or create the role (createuser ${at.user || 'NAME'}).`,
   'database-missing': (at) => `the database name, or create it (createdb ${at.name}).`,
   'not-accepting': () => 'the server is up but refuses connections; try again shortly.',
   tls: () => 'whether it asks for TLS, and the certificate the server presents.',
@@ -97,4 +99,26 @@ export function describeDependencyFailure(
   const reply = (error as { response?: unknown }).response;
   const said = typeof reply === 'string' ? ` (${scrubText(reply.split('\n')[0] ?? '')})` : '';
   return `cannot use ${name} at ${at.host}:${at.port}: ${failure.text}${said}.\n  Check ${setting}: ${HINTS[failure.reason](at, server)}`;
+}
+
+/** Why `serve` could not listen, by the error's code, and what to change. */
+const LISTEN_FAILURES: Readonly<Record<string, string>> = {
+  EADDRINUSE:
+    'the address is already in use (another `hoplink serve`, or another program). Stop it, or choose another port with --port or SERVER_PORT.',
+  EACCES:
+    'not allowed (ports below 1024 need privileges). Choose another port with --port or SERVER_PORT.',
+  EADDRNOTAVAIL: 'the host is not an address of this machine. Check --host or SERVER_HOST.',
+  ENOTFOUND: 'the host name is not known. Check --host or SERVER_HOST.',
+  EAI_AGAIN: 'the host name could not be resolved. Check --host or SERVER_HOST.',
+};
+
+/**
+ * One line saying why the server cannot listen on host:port (in use, not allowed, not an address
+ * here) and which flag or setting to change; null for any other error (a bug, for its stack).
+ */
+export function describeListenFailure(host: string, port: number, error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const why = typeof code === 'string' ? LISTEN_FAILURES[code] : undefined;
+  if (why === undefined) return null;
+  return `cannot listen on ${isIPv6(host) ? `[${host}]` : host}:${String(port)}: ${why}`;
 }

@@ -2,13 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIPv6 } from 'node:net';
 import { HEARTBEAT_STALE_MS, heartbeatAge } from '#src/process/heartbeat.ts';
-import {
-  DOTENV_OPTION,
-  dotenvOption,
-  loadSettingsOrReport,
-  parseCommandLine,
-  withUsage,
-} from './common.ts';
+import { HEALTHCHECK } from './commands.ts';
+import { dotenvOption, loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
 
 /** A probe that hangs is a failed probe; container runtimes kill it later than this anyway. */
 const PROBE_TIMEOUT_MS = 3_000;
@@ -42,7 +37,7 @@ function getStatus(url: URL, tls: boolean): Promise<number> {
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, { worker: { type: 'boolean' }, ...DOTENV_OPTION });
+    const { values } = parseCommand(HEALTHCHECK, argv);
     if (values.worker) {
       const age = heartbeatAge();
       if (age === null || age > HEARTBEAT_STALE_MS) {

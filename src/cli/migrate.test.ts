@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { loadMigrations } from '#src/db/migrator.ts';
+import { loadMigrations, MIGRATION_LOCK_ID, MIGRATION_LOCK_WAIT } from '#src/db/migrator.ts';
+import { createLogger } from '#src/lib/logger.ts';
 import { POSTGRES_ADMIN_URL, postgresReachable } from '#test/helpers/database.ts';
+import { migrationProgress } from './migrate.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
 const TSX = import.meta.resolve('tsx');
@@ -39,6 +42,66 @@ function hoplink(args: string[], env: Record<string, string>): Promise<Run> {
 }
 
 const show = (run: Run) => `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
+
+/** Production settings that pass every check; `DATABASE_URL` is the test's to give. */
+const productionEnv = (databaseUrl: string) => ({
+  NODE_ENV: 'production',
+  SECRET_KEY,
+  ALLOWED_HOSTS: 'hop.example.com',
+  SITE_URL: 'https://hop.example.com',
+  DATABASE_URL: databaseUrl,
+  // Required in production; migrate never contacts them.
+  REDIS_URL: 'redis://127.0.0.1:1',
+  EMAIL_URL: 'smtp://127.0.0.1:1',
+  LOG_FORMAT: 'json',
+});
+
+describe('hoplink migrate --check: pending (1) is not "could not tell" (3)', () => {
+  // Port 1: nothing listens there.
+  const unreachable = productionEnv('postgres://postgres@127.0.0.1:1/test');
+  const said =
+    'hoplink: cannot use the database "test" on 127.0.0.1:1: connection refused.\n  Check DATABASE_URL: is the PostgreSQL server running and listening on 127.0.0.1:1?\n';
+
+  test('an unreachable database: its message, and 3 with --check, 1 without', async () => {
+    const [check, apply] = await Promise.all([
+      hoplink(['migrate', '--check'], unreachable),
+      hoplink(['migrate'], unreachable),
+    ]);
+    assert.equal(check.code, 3, show(check));
+    assert.equal(check.stderr, said, show(check));
+    assert.equal(apply.code, 1, show(apply));
+    assert.equal(apply.stderr, said, show(apply));
+  });
+
+  test('a configuration error: 3 with --check', async () => {
+    const missingSecret: Record<string, string> = { ...unreachable };
+    delete missingSecret.SECRET_KEY;
+    const run = await hoplink(['migrate', '--check'], missingSecret);
+    assert.equal(run.code, 3, show(run));
+    assert.match(run.stderr, /SECRET_KEY/);
+  });
+
+  test('a usage error stays 2', async () => {
+    const run = await hoplink(['migrate', '--check', 'now'], unreachable);
+    assert.equal(run.code, 2, show(run));
+  });
+});
+
+test('on a terminal each migration shows while it runs, then its name and duration', () => {
+  let screen = '';
+  const progress = migrationProgress(createLogger({ level: 'silent', format: 'json' }), {
+    isTTY: true,
+    write: (text: string) => (screen += text),
+  });
+  progress.waiting?.();
+  progress.applying?.('0007_example');
+  assert.equal(screen, `${MIGRATION_LOCK_WAIT}\napplying 0007_example…`);
+  progress.applied?.('0007_example', 1_234);
+  assert.equal(
+    screen,
+    `${MIGRATION_LOCK_WAIT}\napplying 0007_example…\r\x1b[2Kapplied 0007_example in 1.2 s\n`,
+  );
+});
 
 describe('hoplink migrate on embedded PGlite', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-migrate-'));
@@ -102,6 +165,41 @@ describe(
       assert.ok(!ids(after).includes('hoplink.I001'), show(after));
       const check = await hoplink(['migrate', '--check'], env);
       assert.equal(check.code, 0, show(check));
+    });
+
+    test('a held migration lock: migrate says it waits, once, then completes when released', async () => {
+      await admin(`drop database if exists ${name} with (force)`);
+      await admin(`create database ${name}`);
+      // Advisory locks belong to a database: hold it in the one migrate uses.
+      const holder = new pg.Client({ connectionString: url.toString() });
+      await holder.connect();
+      await holder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+      const child = spawn(process.execPath, ['--import', TSX, MAIN, 'migrate'], {
+        cwd: CWD,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!stdout.includes(MIGRATION_LOCK_WAIT) && child.exitCode === null) {
+          assert.ok(Date.now() < deadline, `no waiting line:\n${stdout}\n${stderr}`);
+          await sleep(50);
+        }
+        assert.equal(child.exitCode, null, `migrate did not wait:\n${stdout}\n${stderr}`);
+        assert.doesNotMatch(stdout, /applied migration/, 'nothing is applied under another lock');
+      } finally {
+        await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+        await holder.end();
+      }
+      const code = await Promise.race([exited, sleep(30_000, 'still running', { ref: false })]);
+      if (code === 'still running') child.kill('SIGKILL');
+      assert.equal(code, 0, `${stdout}\n${stderr}`);
+      assert.equal(stdout.split(MIGRATION_LOCK_WAIT).length - 1, 1, 'said once');
+      assert.equal((stdout.match(/applied migration/g) ?? []).length, loadMigrations().length);
     });
 
     test('two concurrent migrate runs apply each migration once', async () => {

@@ -1,11 +1,11 @@
 import { createEmailSender } from '#src/container.ts';
 import { scrubText } from '#src/lib/log-safety.ts';
 import { createLogger } from '#src/lib/logger.ts';
+import { SEND_TEST_EMAIL } from './commands.ts';
 import {
-  DOTENV_OPTION,
   dotenvOption,
   loadSettingsOrReport,
-  parseCommandLine,
+  parseCommand,
   UsageError,
   withUsage,
 } from './common.ts';
@@ -17,7 +17,7 @@ import { describeDependencyFailure } from './dependency-failure.ts';
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values, positionals } = parseCommandLine(argv, { ...DOTENV_OPTION }, true);
+    const { values, positionals } = parseCommand(SEND_TEST_EMAIL, argv);
     const [to, ...extra] = positionals;
     if (!to || extra.length > 0 || !/^[^\s@]+@[^\s@]+$/.test(to)) {
       throw new UsageError('send-test-email: expected one email address, e.g. you@example.com');

@@ -2,22 +2,8 @@ import cluster from 'node:cluster';
 import { builtAssetsProblem } from '#src/http/assets/asset-manifest.ts';
 import { runSupervisor } from '#src/process/supervisor.ts';
 import { runWebWorker } from '#src/process/web-worker.ts';
-import {
-  DOTENV_OPTION,
-  dotenvOption,
-  loadSettingsOrReport,
-  parseCommandLine,
-  withUsage,
-} from './common.ts';
-
-/** Each flag is a shorthand for the setting it overrides, so both are validated the same way. */
-const FLAG_SETTINGS = {
-  host: 'SERVER_HOST',
-  port: 'SERVER_PORT',
-  workers: 'WEB_CONCURRENCY',
-  'tls-cert': 'SERVER_TLS_CERT',
-  'tls-key': 'SERVER_TLS_KEY',
-} as const;
+import { SERVE } from './commands.ts';
+import { dotenvOption, loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
 
 /**
  * `hoplink serve [--host H] [--port P] [--workers N] [--tls-cert F --tls-key F] [--dotenv F]`:
@@ -25,23 +11,17 @@ const FLAG_SETTINGS = {
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      workers: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      ...DOTENV_OPTION,
-    });
+    const { values } = parseCommand(SERVE, argv);
     const envFile = dotenvOption(values.dotenv);
     // A worker's environment already holds the overrides (and the port the primary settled on).
     // It leaves by process.exit because its IPC channel to the primary would keep it alive.
     if (cluster.isWorker) process.exit(await runWebWorker(envFile));
 
+    // Each flag is a shorthand for the setting it overrides, so both are validated the same way.
     const overrides: Record<string, string> = {};
-    for (const [flag, name] of Object.entries(FLAG_SETTINGS)) {
-      const value = values[flag as keyof typeof FLAG_SETTINGS];
-      if (value !== undefined) overrides[name] = value;
+    for (const [flag, spec] of Object.entries(SERVE.options)) {
+      const value = values[flag as keyof typeof values];
+      if ('setting' in spec && value !== undefined) overrides[spec.setting] = value;
     }
     const loaded = loadSettingsOrReport({ env: { ...process.env, ...overrides }, ...envFile });
     if (!loaded) return 1;

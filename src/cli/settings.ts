@@ -4,12 +4,13 @@ import {
   loadSettings,
   settingsReference,
 } from '#src/settings/index.ts';
-import { DOTENV_OPTION, dotenvOption, parseCommandLine, withUsage } from './common.ts';
+import { SETTINGS } from './commands.ts';
+import { dotenvOption, parseCommand, withUsage } from './common.ts';
 
 /** `hoplink settings [--doc]`: the effective values (secrets masked), or the reference table. */
 export function run(argv: string[]): Promise<number> {
   return withUsage(() => {
-    const { values } = parseCommandLine(argv, { doc: { type: 'boolean' }, ...DOTENV_OPTION });
+    const { values } = parseCommand(SETTINGS, argv);
     if (values.doc) {
       process.stdout.write(settingsReference());
       return 0;

@@ -5,11 +5,11 @@ import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
 import { registerSchedules } from '#src/jobs/schedules.ts';
 import { startWorkers } from '#src/jobs/worker-runner.ts';
 import { startHeartbeat } from '#src/process/heartbeat.ts';
+import { WORKER } from './commands.ts';
 import {
-  DOTENV_OPTION,
   dotenvOption,
   loadSettingsOrReport,
-  parseCommandLine,
+  parseCommand,
   UsageError,
   withUsage,
 } from './common.ts';
@@ -73,11 +73,7 @@ async function checkRedis(url: string): Promise<void> {
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, {
-      queues: { type: 'string' },
-      concurrency: { type: 'string' },
-      ...DOTENV_OPTION,
-    });
+    const { values } = parseCommand(WORKER, argv);
     const queues = parseQueues(values.queues);
     const concurrency = parseConcurrency(values.concurrency);
     const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });

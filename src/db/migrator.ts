@@ -6,7 +6,17 @@ import type { DatabaseHandle, RawConnection } from './client.ts';
 /** Beside this module in src/, copied beside the bundle in dist/ by the build. */
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Any constant; it keeps two `migrate` runs against one PostgreSQL from interleaving. */
-const LOCK_ID = 4_827_301;
+export const MIGRATION_LOCK_ID = 4_827_301;
+/** What a run that waits for the lock says, once. */
+export const MIGRATION_LOCK_WAIT = 'waiting for the migration lock held by another process…';
+
+/** What applyMigrations tells as it goes, for progress lines; every hook is optional. */
+export interface MigrationProgress {
+  /** Another process holds the migration lock: this run waits for it. Called at most once. */
+  readonly waiting?: () => void;
+  readonly applying?: (name: string) => void;
+  readonly applied?: (name: string, durationMs: number) => void;
+}
 
 export interface Migration {
   readonly name: string;
@@ -77,17 +87,17 @@ export function migrationStatus(
  */
 export function applyMigrations(
   handle: DatabaseHandle,
-  onApplied: (name: string, durationMs: number) => void = () => undefined,
+  progress: MigrationProgress = {},
   migrations = loadMigrations(),
 ): Promise<string[]> {
   return handle.withConnection(async (connection) => {
-    if (handle.kind === 'postgres')
-      await connection.query('select pg_advisory_lock($1)', [LOCK_ID]);
+    if (handle.kind === 'postgres') await takeLock(connection, progress);
     try {
       await connection.exec(BOOKKEEPING);
       const { pending } = await readStatus(connection, migrations);
       const done: string[] = [];
       for (const migration of pending) {
+        progress.applying?.(migration.name);
         const started = performance.now();
         await connection.exec('BEGIN');
         try {
@@ -98,7 +108,7 @@ export function applyMigrations(
             [migration.name, migration.checksum, durationMs],
           );
           await connection.exec('COMMIT');
-          onApplied(migration.name, durationMs);
+          progress.applied?.(migration.name, durationMs);
           done.push(migration.name);
         } catch (error) {
           await connection.exec('ROLLBACK');
@@ -110,7 +120,18 @@ export function applyMigrations(
       return done;
     } finally {
       if (handle.kind === 'postgres')
-        await connection.query('select pg_advisory_unlock($1)', [LOCK_ID]);
+        await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
     }
   });
+}
+
+/** Takes the migration lock, saying once when another session holds it and this one waits. */
+async function takeLock(connection: RawConnection, progress: MigrationProgress): Promise<void> {
+  const [attempt] = await connection.query<{ locked: boolean }>(
+    'select pg_try_advisory_lock($1) as locked',
+    [MIGRATION_LOCK_ID],
+  );
+  if (attempt?.locked) return;
+  progress.waiting?.();
+  await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
 }

@@ -11,6 +11,7 @@ export type ConnectionFailureReason =
   | 'timeout'
   | 'closed'
   | 'auth'
+  | 'role-missing'
   | 'database-missing'
   | 'not-accepting'
   | 'protocol'
@@ -74,9 +75,15 @@ const MESSAGES: readonly [RegExp, ConnectionFailure][] = [
   ],
 ];
 
+/** 28000 also stands for pg_hba.conf refusals; PostgreSQL's (English) message tells them apart. */
+const ROLE_MISSING = /^role ".*" does not exist$/;
+
 function classify(error: ErrorFields): ConnectionFailure | null {
   for (const code of [error.originalCode, error.code]) {
     if (typeof code !== 'string') continue;
+    if (code === '28000' && typeof error.message === 'string' && ROLE_MISSING.test(error.message)) {
+      return { reason: 'role-missing', text: 'the role (user) does not exist' };
+    }
     const known = SQLSTATES[code] ?? SYSTEM_CODES[code];
     if (known) return known;
     // Any other SQLSTATE is the server answering a query: not a connection failure.

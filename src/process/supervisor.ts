@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, isIPv6, type AddressInfo } from 'node:net';
+import { describeListenFailure } from '#src/cli/dependency-failure.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import { describeRuntime } from '#src/container.ts';
 import type { Settings } from '#src/settings/index.ts';
@@ -86,9 +87,12 @@ class Supervisor {
     }
     try {
       // Port 0 is resolved once, so every worker, replacements included, binds the same port.
-      this.port = serverPort === 0 ? await freePort(serverHost) : serverPort;
+      this.port = await probeListen(serverHost, serverPort);
     } catch (error) {
-      this.logger.fatal({ err: error }, `cannot listen on ${serverHost}`);
+      // A port in use is said in one line now, before any worker opens the database.
+      const reason = describeListenFailure(serverHost, serverPort, error);
+      if (reason === null) this.logger.fatal({ err: error }, `cannot listen on ${serverHost}`);
+      else process.stderr.write(`Hoplink cannot start: ${reason}\n`);
       return 1;
     }
     if (this.phase === 'stopping') return finished;
@@ -278,15 +282,18 @@ class Supervisor {
   }
 }
 
-/** Binds port 0 once to learn a free port, then releases it for the workers. */
-function freePort(host: string): Promise<number> {
+/**
+ * Binds the address once and releases it for the workers: port 0 learns a free port, any other
+ * fails here if it is taken or not allowed.
+ */
+function probeListen(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as AddressInfo;
+    probe.listen(port, host, () => {
+      const bound = (probe.address() as AddressInfo).port;
       probe.close(() => {
-        resolve(port);
+        resolve(bound);
       });
     });
   });

@@ -1,7 +1,7 @@
 import { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createContainer, StartupError, type Container } from '#src/container.ts';
-import { describeDependencyFailure } from '#src/cli/dependency-failure.ts';
+import { describeDependencyFailure, describeListenFailure } from '#src/cli/dependency-failure.ts';
 import { buildServer } from '#src/http/build-server.ts';
 import { scrubText } from '#src/lib/log-safety.ts';
 import {
@@ -137,7 +137,13 @@ export async function runWebWorker(options: LoadSettingsOptions): Promise<number
   try {
     await listening;
   } catch (error) {
-    logger.fatal({ err: error }, `cannot listen on ${settings.serverHost}:${settings.serverPort}`);
+    const reason = describeListenFailure(settings.serverHost, settings.serverPort, error);
+    if (reason === null) {
+      logger.fatal(
+        { err: error },
+        `cannot listen on ${settings.serverHost}:${settings.serverPort}`,
+      );
+    } else process.stderr.write(`Hoplink cannot start: ${reason}\n`);
     return 1;
   }
   container.startBackgroundWork();

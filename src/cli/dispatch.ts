@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closestMatch } from '#src/lib/suggest.ts';
+import {
+  commandHelp,
+  COMMANDS,
+  EXIT_USAGE,
+  overviewHelp,
+  type CommandName,
+  type CommandSpec,
+} from './commands.ts';
+
+type Run = (argv: string[]) => Promise<number>;
+
+/** A command's code is loaded only to run it: help and suggestions need nothing but the specs. */
+const LOADERS: Readonly<Record<CommandName, () => Promise<{ run: Run }>>> = {
+  serve: () => import('./serve.ts'),
+  check: () => import('./check.ts'),
+  worker: () => import('./worker.ts'),
+  'send-test-email': () => import('./send-test-email.ts'),
+  migrate: () => import('./migrate.ts'),
+  settings: () => import('./settings.ts'),
+  build: () => import('./build.ts'),
+  createsuperuser: () => import('./createsuperuser.ts'),
+  healthcheck: () => import('./healthcheck.ts'),
+  token: () => import('./token.ts'),
+};
+
+/** Where the dispatcher's own messages go (a test passes its own). */
+export interface Output {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/**
+ * `hoplink <args>`: help, the version, or the command's own `run`. Resolves with the exit code:
+ * 2 for an unknown command, otherwise whatever the command returns.
+ */
+export async function runCli(args: readonly string[], output: Output = process): Promise<number> {
+  const [name, ...argv] = args;
+  if (name === undefined || HELP_FLAGS.has(name)) {
+    output.stdout.write(overviewHelp());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') return printVersion(output);
+  if (name === 'help') return helpFor(argv[0], output);
+  const spec = findCommand(name);
+  if (spec === undefined) return unknownCommand(name, output);
+  // Help before the command loads, so it reads no settings and opens nothing.
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (flags.some((arg) => HELP_FLAGS.has(arg))) {
+    output.stdout.write(commandHelp(spec));
+    return 0;
+  }
+  const { run } = await LOADERS[spec.name]();
+  return run(argv);
+}
+
+function findCommand(name: string): (typeof COMMANDS)[number] | undefined {
+  return COMMANDS.find((spec) => spec.name === name);
+}
+
+/** `hoplink help [command]`. */
+function helpFor(name: string | undefined, output: Output): number {
+  if (name === undefined) {
+    output.stdout.write(overviewHelp());
+    return 0;
+  }
+  const spec: CommandSpec | undefined = findCommand(name);
+  if (spec === undefined) return unknownCommand(name, output);
+  output.stdout.write(commandHelp(spec));
+  return 0;
+}
+
+function unknownCommand(name: string, output: Output): number {
+  const near = closestMatch(
+    name,
+    COMMANDS.map((spec) => spec.name),
+  );
+  const problem = name.startsWith('-')
+    ? `hoplink: "${name}" is not a command; the command comes first, its flags after it.`
+    : `hoplink: unknown command "${name}".${near === null ? '' : ` Did you mean "${near}"?`}`;
+  output.stderr.write(`${problem}\nRun "hoplink --help" to list the commands.\n`);
+  return EXIT_USAGE;
+}
+
+function printVersion(output: Output): number {
+  const version = packageVersion();
+  if (version === null) {
+    output.stderr.write(
+      'hoplink: cannot tell the version: no hoplink package.json above this file\n',
+    );
+    return 1;
+  }
+  output.stdout.write(`${version}\n`);
+  return 0;
+}
+
+/**
+ * The version in the nearest hoplink package.json above this module: the repository's from
+ * src/cli/, the one beside dist/ when bundled (the image copies it there).
+ */
+function packageVersion(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === 'hoplink' && typeof manifest.version === 'string') {
+        return manifest.version;
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
