@@ -53,10 +53,37 @@ const flags = args.filter((arg) => !arg.endsWith('.ts'));
 const files =
   explicitFiles.length > 0 ? explicitFiles : [...collect('src'), ...collect('test')].sort();
 
+/**
+ * Every test process that opens an embedded database loads this migrated dump instead of running
+ * PGlite's initdb and the migrations itself (test/helpers/pglite-template.ts): seconds per file.
+ */
+function pgliteTemplate() {
+  const built = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/pglite-template.ts'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (built.status !== 0) {
+    console.log('Embedded database template: could not be built; each file starts PGlite afresh');
+    return {};
+  }
+  return { HOPLINK_TEST_PGLITE_TEMPLATE: built.stdout.trim() };
+}
+
 await reportServices();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/slowest-files.mjs',
+    '--test-reporter-destination=stdout',
+    ...flags,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, ...pgliteTemplate(), NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

@@ -22,7 +22,8 @@ import {
   TEST_REDIS_URL,
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
-import { startWorker, until, type WorkerProcess } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
+import { startWorker, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 const ready = (await redisReachable()) && (await postgresReachable());
 

@@ -41,13 +41,18 @@ export interface DatabaseHandle {
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number }
-  | { readonly kind: 'pglite'; readonly dataDir: string | null };
+  | {
+      readonly kind: 'pglite';
+      readonly dataDir: string | null;
+      /** A data directory dumped by PGlite (dumpDataDir) to start from instead of initdb. */
+      readonly loadDataDir?: Blob;
+    };
 
 /** Opens PostgreSQL (node-postgres pool) or embedded PGlite (a directory, or memory when null). */
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   return target.kind === 'postgres'
     ? openPostgres(target.url, target.poolMax)
-    : openPglite(target.dataDir);
+    : openPglite(target.dataDir, target.loadDataDir);
 }
 
 function openPostgres(url: string, poolMax: number): DatabaseHandle {
@@ -86,10 +91,13 @@ function openPostgres(url: string, poolMax: number): DatabaseHandle {
   };
 }
 
-async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<DatabaseHandle> {
   const path = dataDir === null ? undefined : resolve(dataDir);
   if (path) mkdirSync(path, { recursive: true });
-  const client = new PGlite(path);
+  const client = new PGlite({
+    ...(path ? { dataDir: path } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
   await client.waitReady;
   let closed = false;
   return {

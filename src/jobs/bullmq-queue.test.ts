@@ -12,18 +12,11 @@ import {
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
 import { LogCollector } from '#test/helpers/test-app.ts';
+import { until } from '#test/helpers/until.ts';
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { JOB_NAMES, type JobHandlers } from './job-registry.ts';
 import { PermanentJobError } from './queue.ts';
 import { createJobDispatcher, startWorkers } from './worker-runner.ts';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const reachable = await redisReachable();
 

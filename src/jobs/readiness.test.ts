@@ -9,7 +9,7 @@ import {
 } from '#test/helpers/redis.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { buildTestApp, type TestApp } from '#test/helpers/test-app.ts';
-import { until } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {

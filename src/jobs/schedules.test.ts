@@ -9,7 +9,7 @@ import {
   TEST_REDIS_URL,
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
-import { until } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
 import { createEagerQueue } from './eager-queue.ts';
 import { JOB_NAMES, type JobName } from './job-registry.ts';
 import { registerSchedules, SCHEDULES, startInProcessSchedules } from './schedules.ts';

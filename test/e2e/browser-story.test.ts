@@ -78,7 +78,7 @@ describe('the story in Chromium', BROWSER, () => {
 
   test('sign up, log in, shorten, follow, see the click, copy, screenshot, log out', async () => {
     assert.ok(server && browser && target);
-    const { context, page, problems } = await openPage(browser, { userAgent: PERSON_AGENT });
+    const { context, page, close } = await openPage(browser, { userAgent: PERSON_AGENT });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     const suffix = unique();
     const email = `browser-${suffix}@example.com`;
@@ -160,7 +160,6 @@ describe('the story in Chromium', BROWSER, () => {
     await page.waitForURL(`${server.url}/`);
     await page.goto(`${server.url}/accounts/profile`);
     assert.equal(page.url(), `${server.url}/accounts/login?next=%2Faccounts%2Fprofile`);
-    assert.deepEqual(problems, [], 'no console errors on any page');
-    await context.close();
+    await close();
   });
 });

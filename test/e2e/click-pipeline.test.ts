@@ -8,7 +8,8 @@ import { eq, sql } from 'drizzle-orm';
 import { clicks } from '#src/db/schema.ts';
 import { createBullmqQueue } from '#src/jobs/bullmq-queue.ts';
 import type { JobQueue } from '#src/jobs/queue.ts';
-import { createStatsRepository, type RawClick } from '#src/modules/analytics/index.ts';
+import type { RawClick } from '#src/modules/analytics/index.ts';
+import { createStatsRepository } from '#src/modules/analytics/stats.repository.ts';
 import { createLink, type LinkFixture } from '#test/factories.ts';
 import {
   createTestDatabase,
@@ -19,7 +20,8 @@ import { httpLoad } from '#test/helpers/http-load.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { redisReachable } from '#test/helpers/redis.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
-import { startWorker, until, type WorkerProcess } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
+import { startWorker, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 const BROWSER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';

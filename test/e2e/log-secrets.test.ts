@@ -18,7 +18,8 @@ import { runHoplink, showRun } from '#test/helpers/cli.ts';
 import { PrivatePostgres, postgresServerInstalled } from '#test/helpers/postgres-server.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
-import { startWorker, until, WorkerProcess } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
+import { startWorker, WorkerProcess } from '#test/helpers/worker-process.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');

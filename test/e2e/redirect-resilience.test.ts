@@ -13,7 +13,8 @@ import {
 } from '#test/helpers/database.ts';
 import { redisReachable } from '#test/helpers/redis.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
-import { startWorker, until, type WorkerProcess } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
+import { startWorker, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 const ready = (await postgresReachable()) && (await redisReachable());
 const SKIP = ready ? {} : { skip: 'needs PostgreSQL and Redis (see .ci/run)' };

@@ -9,7 +9,8 @@ import {
 } from '#test/helpers/database.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { productionEnv } from '#test/helpers/spawn-server.ts';
-import { startWorker, until } from '#test/helpers/worker-process.ts';
+import { until } from '#test/helpers/until.ts';
+import { startWorker } from '#test/helpers/worker-process.ts';
 
 const ready = (await postgresReachable()) && redisServerInstalled();
 

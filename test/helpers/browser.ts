@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
@@ -33,13 +34,19 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A fresh context and page (1280×800 unless told otherwise); `problems` collects console errors
- * and uncaught page errors, which a test should expect to stay empty.
+ * A fresh context and page (1280×800 unless told otherwise). `problems` collects console errors
+ * and uncaught page errors; `close()` closes the context and fails the test if there were any,
+ * so no browser test passes over an error a visitor's console would show (a CSP violation, say).
  */
 export async function openPage(
   browser: Browser,
   options: BrowserContextOptions = {},
-): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+): Promise<{
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  close: () => Promise<void>;
+}> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -47,5 +54,9 @@ export async function openPage(
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return { context, page, problems };
+  const close = async () => {
+    await context.close();
+    assert.deepEqual(problems, [], 'the browser console showed errors');
+  };
+  return { context, page, problems, close };
 }

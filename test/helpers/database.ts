@@ -3,6 +3,7 @@ import { describe } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { applyMigrations } from '#src/db/migrator.ts';
+import { pgliteTemplate } from './pglite-template.ts';
 
 /** The server the production-path suites use; CI starts it (trust auth, database `test`). */
 export const POSTGRES_ADMIN_URL =
@@ -50,8 +51,14 @@ export async function createTestDatabase(
   { migrate = true }: { migrate?: boolean } = {},
 ): Promise<TestDatabase> {
   if (backend === 'pglite') {
-    const handle = await openDatabase({ kind: 'pglite', dataDir: null });
-    if (migrate) await applyMigrations(handle);
+    const template = migrate ? pgliteTemplate() : null;
+    const handle = await openDatabase({
+      kind: 'pglite',
+      dataDir: null,
+      ...(template ? { loadDataDir: template } : {}),
+    });
+    // The template is migrated already (see pglite-template.ts).
+    if (migrate && !template) await applyMigrations(handle);
     return { handle, backend, url: null, drop: () => handle.close() };
   }
   const name = `hoplink_test_${randomBytes(6).toString('hex')}`;

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisAnswers } from './redis.ts';
-import { until } from './worker-process.ts';
+import { until } from './until.ts';
 
 /** Whether `redis-server` can be started here (the fault tests stop and restart their own). */
 export function redisServerInstalled(): boolean {

@@ -54,14 +54,13 @@ async function openShared(backend: Backend): Promise<TestDatabase> {
   return createTestDatabase(backend);
 }
 
-if (sharedBackend() === 'postgres') {
-  // A root-level hook: runs once this file's tests are done; the pool would otherwise keep the
-  // process alive, and the throwaway database would outlive it. (With `await describe(…)` at the
-  // top level it runs after the first one: declare a file's suites without awaiting them.)
-  after(async () => {
-    await (await shared)?.drop();
-  });
-}
+// A root-level hook: runs once this file's tests are done. A PostgreSQL pool, or a PGlite loaded
+// from the template dump, would otherwise keep the process alive, and a throwaway PostgreSQL
+// database would outlive it. (With `await describe(…)` at the top level it runs after the first
+// one: declare a file's suites without awaiting them.)
+after(async () => {
+  await (await shared)?.drop();
+});
 
 /**
  * One migrated database per test process (an in-memory PGlite takes seconds to start); tests

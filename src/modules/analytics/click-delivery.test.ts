@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { until } from '#test/helpers/until.ts';
 import { createClickDelivery, type ClickDelivery } from './click-delivery.ts';
 import type { RawClick } from './click-sink.ts';
 import { createClickSpool, type ClickBatch, type ClickSpool } from './click-spool.ts';
@@ -61,14 +62,6 @@ function assertAllSent(sent: readonly ClickBatch[], delivered: readonly RawClick
     const content = JSON.stringify(batch.clicks);
     assert.equal(contentOf.get(batch.batchId) ?? content, content, `batch ${batch.batchId}`);
     contentOf.set(batch.batchId, content);
-  }
-}
-
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(5);
   }
 }
 
@@ -199,13 +192,15 @@ describe('click delivery', { timeout: 60_000 }, () => {
     const delivered = [clicks(1, 2), clicks(3), clicks(4, 5, 6), clicks(7), clicks(8, 9)];
     for (const batch of delivered) await delivery.deliver(batch);
     // Background replays keep trying while the queue is down.
-    await waitFor('a replay has been tried and failed', () => queue.calls >= 3);
+    await until(() => queue.calls >= 3, 'a replay has been tried and failed', 10_000);
     assert.deepEqual(queue.sent, []);
     assert.equal((await spooledBatches(dir)).length, delivered.length);
 
     queue.set('up');
-    await waitFor('the outage end is logged', () =>
-      log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+    await until(
+      () => log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+      'the outage end is logged',
+      10_000,
     );
     assertAllSent(queue.sent, delivered);
     assert.equal(queue.sent.length, delivered.length);
@@ -239,12 +234,14 @@ describe('click delivery', { timeout: 60_000 }, () => {
     await delivery.deliver(clicks(3));
 
     // Replays that time out stay quiet: the outage was reported once.
-    await waitFor('a replay has timed out', () => queue.calls >= 3);
+    await until(() => queue.calls >= 3, 'a replay has timed out', 10_000);
     assert.deepEqual(log.messages('warn'), [UNREACHABLE]);
 
     queue.set('up');
-    await waitFor('the outage end is logged', () =>
-      log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+    await until(
+      () => log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+      'the outage end is logged',
+      10_000,
     );
     assertAllSent(queue.sent, [clicks(1, 2), clicks(3)]);
     assert.deepEqual(await spooledBatches(dir), []);
@@ -275,8 +272,10 @@ describe('click delivery', { timeout: 60_000 }, () => {
     await delivery.deliver(clicks(5, 6));
     assert.equal((await spooledBatches(dir)).length, 2);
     queue.set('up');
-    await waitFor('the outage end is logged', () =>
-      log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+    await until(
+      () => log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+      'the outage end is logged',
+      10_000,
     );
     assertAllSent(queue.sent, [clicks(3), clicks(5, 6)]);
     const dropped = log.lines.filter(
@@ -323,14 +322,16 @@ describe('click delivery', { timeout: 60_000 }, () => {
     const queue = fakeQueue();
     const { delivery, log } = deliveryOf({ queue, spool });
     delivery.start();
-    await waitFor('the spooled clicks are sent', () => queue.sent.length === 2);
+    await until(() => queue.sent.length === 2, 'the spooled clicks are sent', 10_000);
     assertAllSent(queue.sent, left);
     assert.deepEqual(
       queue.sent.map((batch) => batch.batchId),
       ['left-0', 'left-1'],
     );
-    await waitFor('the replay is logged', () =>
-      log.messages('info').includes('3 spooled click(s) sent to the clicks queue'),
+    await until(
+      () => log.messages('info').includes('3 spooled click(s) sent to the clicks queue'),
+      'the replay is logged',
+      10_000,
     );
     assert.deepEqual(await spooledBatches(dir), []);
     assert.deepEqual(log.messages('warn'), []);
@@ -347,13 +348,15 @@ describe('click delivery', { timeout: 60_000 }, () => {
     queue.set('down');
     const { delivery, log } = deliveryOf({ queue, spool, replayIntervalMs: 10 });
     delivery.start();
-    await waitFor('replays have failed', () => queue.calls >= 2);
+    await until(() => queue.calls >= 2, 'replays have failed', 10_000);
     assert.equal((await spooledBatches(dir)).length, 1);
     // A batch delivered meanwhile joins the spool.
     await delivery.deliver(clicks(3));
     queue.set('up');
-    await waitFor('the outage end is logged', () =>
-      log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+    await until(
+      () => log.messages('info').some((msg) => REACHABLE_AGAIN.test(msg)),
+      'the outage end is logged',
+      10_000,
     );
     assertAllSent(queue.sent, [clicks(1, 2), clicks(3)]);
     assert.deepEqual(await spooledBatches(dir), []);
@@ -386,7 +389,7 @@ describe('click delivery', { timeout: 60_000 }, () => {
     const nextQueue = fakeQueue();
     const { delivery: nextDelivery } = deliveryOf({ queue: nextQueue, spool: next });
     nextDelivery.start();
-    await waitFor('the next process sent the spool', () => nextQueue.sent.length === 2);
+    await until(() => nextQueue.sent.length === 2, 'the next process sent the spool', 10_000);
     assertAllSent(nextQueue.sent, [clicks(1), clicks(2, 3)]);
     assert.deepEqual(
       nextQueue.sent.map((batch) => batch.batchId),
@@ -402,7 +405,7 @@ describe('click delivery', { timeout: 60_000 }, () => {
     queue.set('down');
     await delivery.deliver(clicks(1));
     queue.set('hanging');
-    await waitFor('a replay is waiting on the queue', () => queue.calls >= 2);
+    await until(() => queue.calls >= 2, 'a replay is waiting on the queue', 10_000);
     await delivery.close();
     const callsAtClose = queue.calls;
 
@@ -424,7 +427,7 @@ describe('click delivery', { timeout: 60_000 }, () => {
     const { delivery, log } = deliveryOf({ queue, spool, replayIntervalMs: 10 });
     queue.set('down');
     await delivery.deliver(clicks(1));
-    await waitFor('several replays have failed', () => queue.calls >= 6);
+    await until(() => queue.calls >= 6, 'several replays have failed', 10_000);
     await delivery.close();
     assert.deepEqual(log.messages('warn'), [UNREACHABLE]);
   });
