@@ -9,7 +9,8 @@ import {
 } from '#src/settings/index.ts';
 import { databaseChecks } from '#src/db/database-checks.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
-import { DOTENV_OPTION, dotenvOption, parseCommandLine, UsageError, withUsage } from './common.ts';
+import { CHECK } from './commands.ts';
+import { dotenvOption, parseCommand, UsageError, withUsage } from './common.ts';
 
 /**
  * `hoplink check [--deploy] [--fail-level L] [--json]`: reports every finding; exits 1 when any
@@ -17,12 +18,7 @@ import { DOTENV_OPTION, dotenvOption, parseCommandLine, UsageError, withUsage } 
  */
 export function run(argv: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandLine(argv, {
-      deploy: { type: 'boolean' },
-      'fail-level': { type: 'string', default: 'error' },
-      json: { type: 'boolean' },
-      ...DOTENV_OPTION,
-    });
+    const { values } = parseCommand(CHECK, argv);
     const failLevel = values['fail-level'] as Level;
     if (!LEVELS.includes(failLevel))
       throw new UsageError(`--fail-level must be one of: ${LEVELS.join(', ')}`);

@@ -10,14 +10,11 @@ import {
 } from '#src/settings/index.ts';
 import { formatError } from '#src/lib/log-safety.ts';
 import { closestMatch } from '#src/lib/suggest.ts';
-import { DOTENV_FLAG, EXIT_USAGE, type CommandSpec, type Flags } from './commands.ts';
+import { EXIT_USAGE, type CommandSpec, type Flags } from './commands.ts';
 import { DependencyUnavailableError } from './dependency-failure.ts';
 
 /** Thrown for a malformed command line; main turns it into exit code 2. */
 export class UsageError extends Error {}
-
-/** `--dotenv PATH` reads another dotenv file instead of ./.env (declared in commands.ts). */
-export const DOTENV_OPTION = DOTENV_FLAG;
 
 /** The loader option for `--dotenv`; a file named explicitly must exist. */
 export function dotenvOption(path: string | undefined): { envFile?: string } {

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { editDistance } from '#src/lib/suggest.ts';
 import { definitionList, KNOWN_VARIABLES } from './definitions.ts';
 import { finding } from './finding-registry.ts';
 import type { Finding } from './findings.ts';
@@ -99,27 +100,11 @@ export function likelyTypoOf(name: string): string | null {
   let best: string | null = null;
   let bestDistance = 3;
   for (const known of KNOWN_VARIABLES) {
-    const distance = editDistance(name, known, bestDistance);
+    const distance = editDistance(name, known);
     if (distance < bestDistance) {
       best = known;
       bestDistance = distance;
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) >= cap) return cap;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(
-        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? cap;
 }
