@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { openDatabase, type DatabaseHandle } from '#src/db/client.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { applyMigrations, MIGRATION_LOCK_WAIT, migrationStatus } from '#src/db/migrator.ts';
+import { createAccountMail } from '#src/email/account-mail.ts';
 import { createConsoleSender } from '#src/email/console-sender.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
@@ -22,8 +23,7 @@ import { settlesWithin } from '#src/lib/deadline.ts';
 import { createRedisChannel } from '#src/lib/redis-channel.ts';
 import { createRedisRateLimitStore } from '#src/lib/redis-rate-limit-store.ts';
 import {
-  createAccountEmails,
-  createAccountServices,
+  createAccountsModule,
   type AccountEmailJobs,
   type ApiTokensService,
   type PasswordResetService,
@@ -31,20 +31,12 @@ import {
   type UsersService,
 } from '#src/modules/accounts/index.ts';
 import {
-  createBatchingClickSink,
-  createClickDelivery,
-  createClicksRepository,
-  createClickSpool,
-  createClickWriter,
-  createStatsRepository,
-  createStatsService,
+  createAnalyticsModule,
   type BatchingClickSink,
   type StatsService,
 } from '#src/modules/analytics/index.ts';
 import {
-  createLinkChanges,
-  createLinksRepository,
-  createLinksService,
+  createLinksModule,
   type LinkChanges,
   type LinksService,
 } from '#src/modules/links/index.ts';
@@ -203,35 +195,46 @@ export async function createContainer(
         logger,
       })
     : null;
-  const linkChanges = createLinkChanges({
-    onListenerError: (error) => {
-      logger.error({ err: error }, 'a link change listener failed');
-    },
-    ...(linkChannel ? { channel: linkChannel } : {}),
-  });
-  const links = createLinksService({
-    repository: createLinksRepository(database.db),
+  const links = createLinksModule({
+    db: database.db,
     siteUrl: settings.siteUrl,
     allowedHosts: settings.allowedHosts,
     defaultRedirectStatus: settings.redirectStatus,
     // The admin area's path wins over a link's; no link may hide behind it.
     reservedWords: [adminSegment(settings)],
-    changes: linkChanges,
+    ...(linkChannel ? { changeChannel: linkChannel } : {}),
+    onListenerError: (error) => {
+      logger.error({ err: error }, 'a link change listener failed');
+    },
   });
-  const clickWriter = createClickWriter({
-    repository: createClicksRepository(database.db),
+
+  // The ports below call `jobs` only once something is enqueued, after `jobs` exists.
+  const queueUrl = settings.queueMode === 'redis' ? settings.redisUrl : undefined;
+  const analytics = createAnalyticsModule({
+    db: database.db,
+    links: links.links,
     ipMode: settings.clickIpMode,
     secretKey: settings.secretKey,
+    logger,
+    pipeline: {
+      send: (batch) =>
+        jobs.enqueue('record-clicks', { clicks: [...batch.clicks] }, { jobId: batch.batchId }),
+      isPermanent: (error) => error instanceof z.ZodError,
+      batchSize: settings.clickBatchSize,
+      flushIntervalMs: settings.clickFlushInterval,
+      // Only Redis can be unreachable while this process runs; the other modes run jobs here.
+      ...(queueUrl
+        ? {
+            spool: {
+              dir: join(settings.dataDir, 'click-spool'),
+              maxBytes: settings.clickSpoolMaxSize,
+            },
+          }
+        : {}),
+    },
   });
-  const stats = createStatsService({ links, repository: createStatsRepository(database.db) });
 
   const { sender: emailSender, close: closeEmail } = createEmailSender(settings, logger);
-  const accountEmails = createAccountEmails({
-    db: database.db,
-    email: emailSender,
-    siteUrl: settings.siteUrl,
-  });
-  // Called only once a job is enqueued, after `jobs` below exists.
   const emailJobs: AccountEmailJobs = {
     passwordReset: (userId) => jobs.enqueue('send-password-reset-email', { userId }),
     welcome: (userId) =>
@@ -251,9 +254,11 @@ export async function createContainer(
         logger,
       })
     : { ...createMemoryRateLimitStore(), close: () => Promise.resolve() };
-  const accounts = createAccountServices({
+  const accounts = createAccountsModule({
     db: database.db,
     emailJobs,
+    mail: createAccountMail(emailSender),
+    siteUrl: settings.siteUrl,
     rateLimits: rateLimitStore,
     logger,
     passwordMinLength: settings.passwordMinLength,
@@ -264,46 +269,19 @@ export async function createContainer(
   // Fails the start when a registered job has no handler.
   const dispatchJob = createJobDispatcher(
     createJobHandlers({
-      accountEmails,
-      clickWriter,
+      accountEmails: accounts.emails,
+      clickWriter: analytics.clickWriter,
       sessions: accounts.sessions,
       passwordReset: accounts.passwordReset,
       logger,
     }),
   );
-  const jobs: JobQueue =
-    settings.queueMode === 'redis' && settings.redisUrl
-      ? createBullmqQueue({
-          url: settings.redisUrl.reveal(),
-          prefix: settings.queuePrefix,
-          logger,
-        })
-      : settings.queueMode === 'eager'
-        ? createEagerQueue(dispatchJob)
-        : createMemoryQueue({ dispatch: dispatchJob, logger });
-
-  const clickDelivery = createClickDelivery({
-    send: (batch) =>
-      jobs.enqueue('record-clicks', { clicks: [...batch.clicks] }, { jobId: batch.batchId }),
-    // Only Redis can be unreachable while this process runs; the other modes run jobs here.
-    ...(jobs.mode === 'redis'
-      ? {
-          spool: createClickSpool({
-            dir: join(settings.dataDir, 'click-spool'),
-            maxBytes: settings.clickSpoolMaxSize,
-            logger,
-          }),
-        }
-      : {}),
-    isPermanent: (error) => error instanceof z.ZodError,
-    logger,
-  });
-  const clickSink = createBatchingClickSink({
-    write: (clicks) => clickDelivery.deliver(clicks),
-    logger,
-    maxBatch: settings.clickBatchSize,
-    flushIntervalMs: settings.clickFlushInterval,
-  });
+  const jobs: JobQueue = queueUrl
+    ? createBullmqQueue({ url: queueUrl.reveal(), prefix: settings.queuePrefix, logger })
+    : settings.queueMode === 'eager'
+      ? createEagerQueue(dispatchJob)
+      : createMemoryQueue({ dispatch: dispatchJob, logger });
+  const { clickSink, clickDelivery } = analytics;
   let stopSchedules = (): void => undefined;
 
   // Without the database uncached redirects, pages and the API fail. Without Redis redirects
@@ -321,14 +299,17 @@ export async function createContainer(
     settings,
     logger,
     database,
-    links,
-    linkChanges,
+    links: links.links,
+    linkChanges: links.changes,
     clickSink,
-    stats,
+    stats: analytics.stats,
     emailSender,
     jobs,
     dispatchJob,
-    ...accounts,
+    users: accounts.users,
+    sessions: accounts.sessions,
+    passwordReset: accounts.passwordReset,
+    apiTokens: accounts.apiTokens,
     rateLimits: rateLimitStore,
     startBackgroundWork: () => {
       clickDelivery.start();

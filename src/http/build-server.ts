@@ -1,12 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from '#src/container.ts';
+import type { QueueInspection } from '#src/jobs/queue.ts';
 import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { siteScope } from './pages/index.ts';
+import { errorPage } from './pages/views/error-page.ts';
 import { allowedHostsPlugin } from './plugins/allowed-hosts.ts';
 import { corsPlugin } from './plugins/cors.ts';
-import { errorHandlerPlugin, sendError } from './plugins/error-handler.ts';
+import {
+  errorHandlerPlugin,
+  sendError,
+  type ErrorHandlerOptions,
+} from './plugins/error-handler.ts';
 import { httpsRedirectPlugin } from './plugins/https-redirect.ts';
 import { inputTextPlugin } from './plugins/input-text.ts';
 import { generateRequestId } from './plugins/request-id.ts';
@@ -34,6 +40,13 @@ const BARE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Lengt
 export function buildServer(container: Container): FastifyInstance {
   const { settings } = container;
   const headers = securityHeaders(settings);
+  // The root and the site answer errors with the site's page; the API with JSON.
+  const htmlErrors: ErrorHandlerOptions = {
+    debug: settings.debug,
+    format: 'html',
+    renderPage: errorPage,
+  };
+  const jsonErrors: ErrorHandlerOptions = { debug: settings.debug, format: 'json' };
   // pino's Logger is a FastifyBaseLogger; naming the wider type keeps the instance's generics plain.
   const logger: FastifyBaseLogger = container.logger;
   const app = Fastify({
@@ -63,8 +76,7 @@ export function buildServer(container: Container): FastifyInstance {
     frameworkErrors: (error, request, reply) => {
       applySecurityHeaders(headers, request, reply);
       // No route, so no scope yet: the path says which format the client expects.
-      const format = request.url.startsWith('/api/') ? 'json' : 'html';
-      sendError(error, request, reply, { debug: settings.debug, format });
+      sendError(error, request, reply, request.url.startsWith('/api/') ? jsonErrors : htmlErrors);
     },
   });
   app.server.headersTimeout = Math.min(settings.serverRequestTimeout, 60_000);
@@ -74,9 +86,9 @@ export function buildServer(container: Container): FastifyInstance {
   void app.register(securityHeadersPlugin, { headers });
   void app.register(allowedHostsPlugin, { allowedHosts: settings.allowedHosts });
   if (settings.secureSslRedirect) void app.register(httpsRedirectPlugin);
-  void app.register(errorHandlerPlugin, { debug: settings.debug, format: 'html' });
+  void app.register(errorHandlerPlugin, htmlErrors);
 
-  void app.register(healthRoutes, { container });
+  void app.register(healthRoutes, { readiness: container.readiness });
   void app.register(staticFilesPlugin, { settings });
   void app.register(cspReportRoutes);
   // /<code> and /<username>/<slug>: fixed paths of the other scopes win over these patterns.
@@ -90,7 +102,7 @@ export function buildServer(container: Container): FastifyInstance {
   void app.register(
     async (api) => {
       await api.register(corsPlugin, { allowedOrigins: settings.corsAllowedOrigins });
-      await api.register(errorHandlerPlugin, { debug: settings.debug, format: 'json' });
+      await api.register(errorHandlerPlugin, jsonErrors);
       await api.register(inputTextPlugin);
       await api.register(apiV1, {
         prefix: '/v1',
@@ -105,6 +117,14 @@ export function buildServer(container: Container): FastifyInstance {
     { prefix: '/api' },
   );
 
+  // The staff dashboard inspects, retries and removes failed jobs; it never holds the queue
+  // adapter itself (nothing of the site enqueues: module services do, through their ports).
+  const { jobs } = container;
+  const queueInspection: QueueInspection = {
+    overview: (options) => jobs.overview(options),
+    retryFailed: (queue, jobId) => jobs.retryFailed(queue, jobId),
+    removeFailed: (queue, jobId) => jobs.removeFailed(queue, jobId),
+  };
   void app.register(siteScope, {
     settings,
     sessions: container.sessions,
@@ -113,7 +133,7 @@ export function buildServer(container: Container): FastifyInstance {
     apiTokens: container.apiTokens,
     links: container.links,
     stats: container.stats,
-    jobs: container.jobs,
+    jobs: queueInspection,
   });
   return app;
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import type { Container } from '#src/container.ts';
+import type { ReadinessReport } from '#src/lib/readiness.ts';
 
 const readinessResponse = {
   type: 'object',
@@ -17,9 +17,14 @@ const readinessResponse = {
  * instance shares that Redis, so taking them out would turn its outage into a full one.
  * Decision 0015.
  */
-export const healthRoutes: FastifyPluginCallback<{ container: Container }> = (
+export interface HealthRoutesOptions {
+  /** The process's readiness (the container's): which dependencies answer, and so the status. */
+  readonly readiness: () => Promise<ReadinessReport>;
+}
+
+export const healthRoutes: FastifyPluginCallback<HealthRoutesOptions> = (
   app,
-  { container },
+  { readiness },
   done,
 ) => {
   app.get(
@@ -37,7 +42,7 @@ export const healthRoutes: FastifyPluginCallback<{ container: Container }> = (
     '/readyz',
     { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
     async (_request, reply) => {
-      const report = await container.readiness();
+      const report = await readiness();
       return reply
         .code(report.status === 'unavailable' ? 503 : 200)
         .header('cache-control', 'no-store')

@@ -3,15 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { clicks } from '#src/db/schema.ts';
-import {
-  createLinkChanges,
-  createLinksRepository,
-  createLinksService,
-  type LinksService,
-} from '#src/modules/links/index.ts';
+import type { LinksService } from '#src/modules/links/index.ts';
+import { createLinkChanges } from '#src/modules/links/link-changes.ts';
+import { createLinksRepository } from '#src/modules/links/links.repository.ts';
+import { createLinksService } from '#src/modules/links/links.service.ts';
 import { createLink, createUser, unique, type UserFixture } from '#test/factories.ts';
 import { loginAs } from '#test/helpers/login.ts';
 import { buildTestApp, sharedDatabase, type TestApp } from '#test/helpers/test-app.ts';
+import { errorPage } from './pages/views/error-page.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { redirectRoutes } from './redirect.routes.ts';
 
@@ -213,7 +212,11 @@ describe('redirect cache in front of the database', () => {
     });
     user = await createUser(db);
     app = Fastify();
-    await app.register(errorHandlerPlugin, { debug: false, format: 'html' });
+    await app.register(errorHandlerPlugin, {
+      debug: false,
+      format: 'html',
+      renderPage: errorPage,
+    });
     await app.register(redirectRoutes, {
       links,
       linkChanges: changes,

@@ -1,12 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AssetUrl } from '#src/http/assets/asset-manifest.ts';
 import {
   AppError,
   MethodNotAllowedError,
   NotFoundError,
   STATUS_MESSAGES,
 } from '#src/lib/errors.ts';
-import { errorPage } from '#src/http/pages/views/error-page.ts';
 import { maskUrl } from '#src/lib/log-safety.ts';
 
 const PROBE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -72,13 +72,28 @@ export function toPublicError(error: unknown): PublicError {
   return { statusCode, ...generic };
 }
 
-/** How a scope answers errors: JSON for the API, friendly pages for the site and the redirect. */
-export type ErrorFormat = 'json' | 'html';
-
-export interface ErrorHandlerOptions {
-  readonly debug: boolean;
-  readonly format: ErrorFormat;
+/** What an HTML error page shows. */
+export interface ErrorPageContent {
+  readonly statusCode: number;
+  readonly requestId: string;
+  /** Only when DEBUG is on: the error's message and stack. */
+  readonly debugDetail?: string;
+  /** The app's asset URLs, when the static files plugin has decorated the instance. */
+  readonly assetUrl?: AssetUrl;
+  /** A refusal's details (`{ field, message }` items name the fields of a 400). */
+  readonly details?: unknown;
 }
+
+/** Draws the error page: the site's view, handed in by whoever registers the plugin. */
+export type ErrorPageRenderer = (content: ErrorPageContent) => string;
+
+/**
+ * How a scope answers errors: JSON for the API, friendly pages for the site and the redirect,
+ * drawn by `renderPage` (a plugin is unaware of the scopes that use it, their views included).
+ */
+export type ErrorHandlerOptions =
+  | { readonly debug: boolean; readonly format: 'json' }
+  | { readonly debug: boolean; readonly format: 'html'; readonly renderPage: ErrorPageRenderer };
 
 /** Sends an error in the scope's format and logs it once. */
 export function sendError(
@@ -137,7 +152,7 @@ export function sendError(
     });
   }
   return reply.type('text/html; charset=utf-8').send(
-    errorPage({
+    options.renderPage({
       statusCode: publicError.statusCode,
       requestId: request.id,
       ...(debugDetail ? { debugDetail } : {}),

@@ -5,7 +5,7 @@ import type {
   SessionsService,
 } from '#src/modules/accounts/index.ts';
 import type { ClickWriter } from '#src/modules/analytics/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 import { purgeExpiredAuth } from './purge-expired-auth.ts';
 import { recordClicks } from './record-clicks.ts';
 import { sendAccountExistsEmail } from './send-account-exists-email.ts';

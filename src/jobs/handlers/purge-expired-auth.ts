@@ -1,6 +1,6 @@
 import type { Logger } from '#src/lib/logger.ts';
 import type { PasswordResetService, SessionsService } from '#src/modules/accounts/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 
 export interface PurgeExpiredAuthDependencies {
   readonly sessions: Pick<SessionsService, 'purgeExpired'>;

@@ -1,5 +1,5 @@
 import type { ClickWriter } from '#src/modules/analytics/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 
 /**
  * Parses a batch of raw clicks and stores it. Redelivery is harmless: the insert skips event ids

@@ -1,5 +1,5 @@
 import type { AccountEmailsService } from '#src/modules/accounts/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 
 /** Tells an address's owner that someone signed up with it; a vanished account is no error. */
 export function sendAccountExistsEmail(

@@ -1,5 +1,5 @@
 import type { AccountEmailsService } from '#src/modules/accounts/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 
 /**
  * Mints a reset link and emails it. Idempotent enough to retry: each attempt's link is fresh and

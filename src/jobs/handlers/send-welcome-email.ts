@@ -1,5 +1,5 @@
 import type { AccountEmailsService } from '#src/modules/accounts/index.ts';
-import type { JobHandlers } from '../job-registry.ts';
+import type { JobHandlers } from '#src/jobs/job-registry.ts';
 
 /** Emails the welcome message; an account gone since sign-up completes the job silently. */
 export function sendWelcomeEmail(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { createAccountMail } from '#src/email/account-mail.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
 import { createUser } from '#test/factories.ts';
 import { createTestDatabase, type TestDatabase } from '#test/helpers/database.ts';
@@ -20,7 +21,7 @@ function setup() {
   const emails = createAccountEmailsService({
     users: createUsersRepository(db),
     resetTokens: createResetTokensRepository(db),
-    email: outbox,
+    mail: createAccountMail(outbox),
     siteUrl: 'https://hop.example.com',
   });
   return { outbox, emails };

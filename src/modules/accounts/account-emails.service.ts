@@ -1,7 +1,3 @@
-import { accountExistsEmail } from '#src/email/account-exists-email.ts';
-import type { EmailSender } from '#src/email/email-sender.ts';
-import { passwordResetEmail } from '#src/email/password-reset-email.ts';
-import { welcomeEmail } from '#src/email/welcome-email.ts';
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
 import { hashToken, randomToken } from './secret-tokens.ts';
 import type { UsersRepository } from './users.repository.ts';
@@ -23,10 +19,35 @@ export interface AccountEmailJobs {
   accountExists(userId: string): Promise<void>;
 }
 
+/**
+ * The port through which accounts sends its emails: this module decides who gets which email and
+ * with which links; the words, the layout and the transport are src/email's, which the container
+ * plugs in (decision 0019). Each call sends one email.
+ */
+export interface AccountMail {
+  passwordReset(email: {
+    readonly to: string;
+    readonly username: string;
+    readonly resetUrl: string;
+    readonly validForMinutes: number;
+  }): Promise<void>;
+  welcome(email: {
+    readonly to: string;
+    readonly username: string;
+    readonly siteUrl: string;
+  }): Promise<void>;
+  accountExists(email: {
+    readonly to: string;
+    readonly username: string;
+    readonly loginUrl: string;
+    readonly resetUrl: string;
+  }): Promise<void>;
+}
+
 export interface AccountEmailsDependencies {
   readonly users: Pick<UsersRepository, 'findById'>;
   readonly resetTokens: Pick<ResetTokensRepository, 'insert'>;
-  readonly email: EmailSender;
+  readonly mail: AccountMail;
   /** SITE_URL: the only base for links in emails. */
   readonly siteUrl: string;
   readonly now?: () => Date;
@@ -54,37 +75,31 @@ export function createAccountEmailsService(deps: AccountEmailsDependencies) {
         tokenHash: hashToken(token),
         expiresAt: new Date(now().getTime() + RESET_TOKEN_LIFETIME_MS),
       });
-      await deps.email.send(
-        passwordResetEmail({
-          to: user.email,
-          username: user.username,
-          resetUrl: link(`/accounts/reset/${token}`),
-          validForMinutes: RESET_TOKEN_LIFETIME_MS / 60_000,
-        }),
-      );
+      await deps.mail.passwordReset({
+        to: user.email,
+        username: user.username,
+        resetUrl: link(`/accounts/reset/${token}`),
+        validForMinutes: RESET_TOKEN_LIFETIME_MS / 60_000,
+      });
       return 'sent';
     },
 
     async sendWelcome(userId: string): Promise<EmailOutcome> {
       const user = await deps.users.findById(userId);
       if (!user?.isActive) return 'skipped';
-      await deps.email.send(
-        welcomeEmail({ to: user.email, username: user.username, siteUrl: link('/') }),
-      );
+      await deps.mail.welcome({ to: user.email, username: user.username, siteUrl: link('/') });
       return 'sent';
     },
 
     async sendAccountExists(userId: string): Promise<EmailOutcome> {
       const user = await deps.users.findById(userId);
       if (!user?.isActive) return 'skipped';
-      await deps.email.send(
-        accountExistsEmail({
-          to: user.email,
-          username: user.username,
-          loginUrl: link('/accounts/login'),
-          resetUrl: link('/accounts/password-reset'),
-        }),
-      );
+      await deps.mail.accountExists({
+        to: user.email,
+        username: user.username,
+        loginUrl: link('/accounts/login'),
+        resetUrl: link('/accounts/password-reset'),
+      });
       return 'sent';
     },
   };

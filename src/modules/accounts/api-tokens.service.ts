@@ -61,7 +61,10 @@ function toApiToken(row: ApiTokenRow): ApiToken {
 }
 
 export interface ApiTokensServiceDependencies {
-  readonly apiTokens: ApiTokensRepository;
+  readonly apiTokens: Pick<
+    ApiTokensRepository,
+    'insert' | 'listForUser' | 'findByTokenHash' | 'findByPrefix' | 'revoke' | 'touchLastUsed'
+  >;
   readonly now?: () => Date;
 }
 

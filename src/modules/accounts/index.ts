@@ -1,8 +1,12 @@
 import type { Database } from '#src/db/client.ts';
-import type { EmailSender } from '#src/email/email-sender.ts';
+import { createTransactor } from '#src/db/transaction.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import type { RateLimitStore } from '#src/lib/rate-limiter.ts';
-import { createAccountEmailsService, type AccountEmailJobs } from './account-emails.service.ts';
+import {
+  createAccountEmailsService,
+  type AccountEmailJobs,
+  type AccountMail,
+} from './account-emails.service.ts';
 import { createApiTokensRepository } from './api-tokens.repository.ts';
 import { createApiTokensService } from './api-tokens.service.ts';
 import {
@@ -15,13 +19,14 @@ import { createPasswordResetService } from './password-reset.service.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
 import { createSessionsService } from './sessions.service.ts';
-import { createTransactor, createUsersRepository } from './users.repository.ts';
+import { createUsersRepository } from './users.repository.ts';
 import { createUsersService } from './users.service.ts';
 
 export { USERNAME_PATTERN, type FieldError } from './account-rules.ts';
 export type {
   AccountEmailJobs,
   AccountEmailsService,
+  AccountMail,
   EmailOutcome,
 } from './account-emails.service.ts';
 export {
@@ -51,10 +56,15 @@ export type { ActiveSession, SessionsService } from './sessions.service.ts';
 export type { User } from './user.ts';
 export type { NewAccountInput, SignUpInput, UsersService } from './users.service.ts';
 
-export interface AccountsDependencies {
+export interface AccountsModuleDependencies {
+  /** The module builds its repositories on it. */
   readonly db: Database;
-  /** The job queue, seen through the accounts port. */
+  /** The job queue, seen through the accounts port: the services ask for emails here. */
   readonly emailJobs: AccountEmailJobs;
+  /** Sends one account email: src/email's templates and transport, behind the port. */
+  readonly mail: AccountMail;
+  /** SITE_URL: the only base for links in emails. */
+  readonly siteUrl: string;
   /** Where login, reset and sign-up attempts are counted (shared by every process with Redis). */
   readonly rateLimits: RateLimitStore;
   readonly logger: Logger;
@@ -67,10 +77,11 @@ export interface AccountsDependencies {
 }
 
 /**
- * The accounts services wired to their repositories: what the container exposes. Their attempt
- * limits count in `rateLimits`, whichever store the container chose.
+ * The accounts module: its services, wired to repositories it builds on `db`. Attempt limits
+ * count in `rateLimits`, whichever store the container chose; `emails` is what the email jobs
+ * run (the other services only enqueue them).
  */
-export function createAccountServices(deps: AccountsDependencies) {
+export function createAccountsModule(deps: AccountsModuleDependencies) {
   const users = createUsersRepository(deps.db);
   const sessions = createSessionsRepository(deps.db);
   const resetTokens = createResetTokensRepository(deps.db);
@@ -103,17 +114,13 @@ export function createAccountServices(deps: AccountsDependencies) {
       passwordMinLength: deps.passwordMinLength,
     }),
     apiTokens: createApiTokensService({ apiTokens: createApiTokensRepository(deps.db) }),
+    emails: createAccountEmailsService({
+      users,
+      resetTokens,
+      mail: deps.mail,
+      siteUrl: deps.siteUrl,
+    }),
   };
 }
 
-export type AccountServices = ReturnType<typeof createAccountServices>;
-
-/** The account emails the jobs send; built apart from the services, which only enqueue them. */
-export function createAccountEmails(deps: { db: Database; email: EmailSender; siteUrl: string }) {
-  return createAccountEmailsService({
-    users: createUsersRepository(deps.db),
-    resetTokens: createResetTokensRepository(deps.db),
-    email: deps.email,
-    siteUrl: deps.siteUrl,
-  });
-}
+export type AccountsModule = ReturnType<typeof createAccountsModule>;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { passwordResetTokens, sessions, users } from '#src/db/schema.ts';
+import { createTransactor } from '#src/db/transaction.ts';
+import { createAccountMail } from '#src/email/account-mail.ts';
 import type { EmailSender } from '#src/email/email-sender.ts';
 import { MemoryOutbox } from '#src/email/memory-outbox.ts';
 import { ValidationError } from '#src/lib/errors.ts';
@@ -22,7 +24,7 @@ import { createPasswordResetService, RESET_TOKEN_LIFETIME_MS } from './password-
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { hashToken } from './secret-tokens.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
-import { createTransactor, createUsersRepository } from './users.repository.ts';
+import { createUsersRepository } from './users.repository.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const LINK = /^https:\/\/hop\.example\.com\/accounts\/reset\/([A-Za-z0-9_-]{43})$/m;
@@ -38,7 +40,7 @@ await describeEachDatabase('password reset service', (backend) => {
     const emails = createAccountEmailsService({
       users: createUsersRepository(db),
       resetTokens: createResetTokensRepository(db),
-      email,
+      mail: createAccountMail(email),
       siteUrl: 'https://hop.example.com',
       now: () => clock,
     });

@@ -1,3 +1,4 @@
+import type { Transactor } from '#src/db/transaction.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import { emailProblem, normalizeEmail } from './account-rules.ts';
 import type { AccountEmailJobs } from './account-emails.service.ts';
@@ -8,13 +9,16 @@ import { hashPassword, PASSWORD_HASH_PARAMETERS, type HashParameters } from './p
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
 import { hashToken } from './secret-tokens.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
-import type { Transactor, UsersRepository } from './users.repository.ts';
+import type { UsersRepository } from './users.repository.ts';
 
 export { RESET_TOKEN_LIFETIME_MS } from './account-emails.service.ts';
 
 export interface PasswordResetDependencies {
   readonly users: Pick<UsersRepository, 'findByEmail' | 'setPasswordHash'>;
-  readonly resetTokens: ResetTokensRepository;
+  readonly resetTokens: Pick<
+    ResetTokensRepository,
+    'findUsable' | 'consume' | 'deleteExpired' | 'deleteUnusedForUser'
+  >;
   readonly sessions: Pick<SessionsRepository, 'deleteForUser'>;
   readonly transaction: Transactor;
   /** Where the email is asked for; it is composed and sent by a job, off the request path. */

@@ -6,7 +6,16 @@ import { toUser, type User } from './user.ts';
 const TOUCH_INTERVAL_MS = 60_000;
 
 export interface SessionsServiceDependencies {
-  readonly sessions: SessionsRepository;
+  readonly sessions: Pick<
+    SessionsRepository,
+    | 'insert'
+    | 'findByTokenHash'
+    | 'touch'
+    | 'delete'
+    | 'deleteForUser'
+    | 'deleteExpiredForUser'
+    | 'deleteExpired'
+  >;
   /** Idle expiry: a session ends this long after its last request (SESSION_COOKIE_AGE). */
   readonly idleMs: number;
   /** Absolute expiry: a session ends this long after login whatever happens (SESSION_MAX_AGE). */

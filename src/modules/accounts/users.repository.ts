@@ -4,13 +4,6 @@ import { users } from '#src/db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
-/** Runs work in one database transaction; repositories take the `tx` it hands over. */
-export type Transactor = <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
-
-export function createTransactor(db: Database): Transactor {
-  return (work) => db.transaction(work);
-}
-
 /** A write either lands or names the unique field it collided with. */
 export type UserWriteResult =
   | { readonly ok: true; readonly user: UserRow }

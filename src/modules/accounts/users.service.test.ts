@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { passwordResetTokens, sessions, users } from '#src/db/schema.ts';
+import { createTransactor } from '#src/db/transaction.ts';
 import { ValidationError } from '#src/lib/errors.ts';
 import { createMemoryRateLimitStore } from '#src/lib/rate-limiter.ts';
 import { createUser, unique } from '#test/factories.ts';
@@ -15,7 +16,7 @@ import { createAttemptThrottle, SIGN_UP_POLICY } from './login-throttle.ts';
 import { hashPassword } from './passwords.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
-import { createTransactor, createUsersRepository } from './users.repository.ts';
+import { createUsersRepository } from './users.repository.ts';
 import { createUsersService, type UsersService } from './users.service.ts';
 
 const STRONG = 'violet kettle under seven lamps';

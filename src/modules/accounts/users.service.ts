@@ -1,3 +1,4 @@
+import type { Transactor } from '#src/db/transaction.ts';
 import {
   emailProblem,
   normalizeEmail,
@@ -20,10 +21,19 @@ import {
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
 import { toUser, type User } from './user.ts';
-import type { Transactor, UserRow, UsersRepository, UserWriteResult } from './users.repository.ts';
+import type { UserRow, UsersRepository, UserWriteResult } from './users.repository.ts';
 
 export interface UsersServiceDependencies {
-  readonly users: UsersRepository;
+  readonly users: Pick<
+    UsersRepository,
+    | 'insert'
+    | 'findById'
+    | 'findByEmail'
+    | 'findByUsername'
+    | 'update'
+    | 'setPasswordHash'
+    | 'recordLogin'
+  >;
   readonly sessions: Pick<SessionsRepository, 'deleteForUser'>;
   readonly resetTokens: Pick<ResetTokensRepository, 'deleteUnusedForUser'>;
   readonly transaction: Transactor;

@@ -57,6 +57,7 @@ describe('batching click sink', () => {
     const sink = createBatchingClickSink({
       write: r.write,
       logger: r.logger as never,
+      maxBatch: 500,
       flushIntervalMs: 40,
     });
     sink.capture(click(1));
@@ -77,6 +78,7 @@ describe('batching click sink', () => {
       write: r.write,
       logger: r.logger as never,
       maxBatch: 3,
+      flushIntervalMs: 1_000,
     });
     for (let n = 1; n <= 7; n += 1) sink.capture(click(n));
     assert.deepEqual(r.batches, []);
@@ -94,6 +96,7 @@ describe('batching click sink', () => {
     const sink = createBatchingClickSink({
       write: r.write,
       logger: r.logger as never,
+      maxBatch: 500,
       flushIntervalMs: 20,
     });
     r.fail(true);
@@ -112,6 +115,7 @@ describe('batching click sink', () => {
       },
       logger: r.logger as never,
       maxBatch: 1,
+      flushIntervalMs: 1_000,
     });
     assert.doesNotThrow(() => {
       throwing.capture(click(3));
@@ -126,6 +130,7 @@ describe('batching click sink', () => {
       write: r.write,
       logger: r.logger as never,
       maxBatch: 2,
+      flushIntervalMs: 1_000,
       maxBuffered: 3,
     });
     r.fail(true);
@@ -139,7 +144,12 @@ describe('batching click sink', () => {
 
   test('close flushes everything; clicks after close are dropped', async () => {
     const r = recorder();
-    const sink = createBatchingClickSink({ write: r.write, logger: r.logger as never });
+    const sink = createBatchingClickSink({
+      write: r.write,
+      logger: r.logger as never,
+      maxBatch: 500,
+      flushIntervalMs: 1_000,
+    });
     sink.capture(click(1));
     await sink.close();
     assert.deepEqual(r.batches, [[1]]);

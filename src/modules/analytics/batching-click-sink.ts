@@ -5,13 +5,13 @@ export interface BatchingClickSinkOptions {
   /** Parses and stores a batch; must be idempotent (a failed batch is retried whole). */
   readonly write: (clicks: readonly RawClick[]) => Promise<unknown>;
   readonly logger: Pick<Logger, 'warn' | 'error'>;
-  /** A batch this size is written at once. Default 200. */
-  readonly maxBatch?: number;
+  /** A batch this size is written at once (CLICK_BATCH_SIZE; the setting holds the default). */
+  readonly maxBatch: number;
   /**
-   * A click waits at most this long before being written. Default 1000 ms: the clicks a hard
-   * crash can lose (a graceful shutdown flushes them).
+   * A click waits at most this long before being written (CLICK_FLUSH_INTERVAL): the clicks a
+   * hard crash can lose (a graceful shutdown flushes them).
    */
-  readonly flushIntervalMs?: number;
+  readonly flushIntervalMs: number;
   /** While the database is unreachable clicks wait in memory up to this many; the oldest go first. Default 10 000. */
   readonly maxBuffered?: number;
 }
@@ -27,8 +27,7 @@ export interface BatchingClickSink extends ClickSink {
 
 /** The in-process click pipeline: buffer in memory, write in batches by size and by time. */
 export function createBatchingClickSink(options: BatchingClickSinkOptions): BatchingClickSink {
-  const maxBatch = options.maxBatch ?? 200;
-  const flushIntervalMs = options.flushIntervalMs ?? 1_000;
+  const { maxBatch, flushIntervalMs } = options;
   const maxBuffered = Math.max(options.maxBuffered ?? 10_000, maxBatch);
   const { logger } = options;
   const buffer: RawClick[] = [];

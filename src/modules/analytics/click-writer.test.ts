@@ -59,7 +59,12 @@ await describeEachDatabase('click writer', (backend) => {
 
   test('after a flush the rows exist, parsed; a crawler is flagged as a bot', async () => {
     const link = await createLink(database.handle.db);
-    const sink = createBatchingClickSink({ write: writer().write, logger: noLogs });
+    const sink = createBatchingClickSink({
+      write: writer().write,
+      logger: noLogs,
+      maxBatch: 500,
+      flushIntervalMs: 1_000,
+    });
     sink.capture(
       raw(link.id, { userAgent: IPHONE, clickedAt: Date.parse('2030-03-04T10:00:00Z') }),
     );

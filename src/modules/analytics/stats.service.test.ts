@@ -6,7 +6,7 @@ import type { Database } from '#src/db/client.ts';
 import { clicks } from '#src/db/schema.ts';
 import { AppError } from '#src/lib/errors.ts';
 import { Secret } from '#src/lib/secret.ts';
-import { createLinksRepository, createLinksService, type Link } from '#src/modules/links/index.ts';
+import { createLinksModule, type Link, type LinksService } from '#src/modules/links/index.ts';
 import { createUser, type UserFixture } from '#test/factories.ts';
 import {
   createTestDatabase,
@@ -81,19 +81,19 @@ function isErrorCode(code: string) {
 await describeEachDatabase('link stats', (backend) => {
   let database: TestDatabase;
   let stats: StatsService;
-  let links: ReturnType<typeof createLinksService>;
+  let links: LinksService;
   let owner: UserFixture;
   let link: Link;
 
   before(async () => {
     database = await createTestDatabase(backend);
     const { db } = database.handle;
-    links = createLinksService({
-      repository: createLinksRepository(db),
+    ({ links } = createLinksModule({
+      db,
       siteUrl: 'https://hop.example',
       allowedHosts: [],
       defaultRedirectStatus: 302,
-    });
+    }));
     stats = createStatsService({
       links,
       repository: createStatsRepository(db),
