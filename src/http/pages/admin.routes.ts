@@ -1,11 +1,13 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
+import { z } from 'zod';
+import { QUEUE_NAMES } from '#src/jobs/job-registry.ts';
 import { FAILED_JOBS_SHOWN, type QueueInspection } from '#src/jobs/queue.ts';
 import { NotFoundError } from '#src/lib/errors.ts';
 import { createIpMatcher } from '#src/lib/net.ts';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
 import { sendPage } from './render.ts';
 import { queuesPage } from './views/admin.ts';
+import type { ZodTypeProvider } from './zod-validation.ts';
 
 export interface AdminRoutesOptions {
   /** ADMIN_PATH: one segment, such as /staff-x1y2. */
@@ -15,16 +17,9 @@ export interface AdminRoutesOptions {
   readonly jobs: QueueInspection;
 }
 
-const jobParams = {
-  type: 'object',
-  properties: {
-    queue: { type: 'string', enum: [...QUEUE_NAMES] },
-    id: { type: 'string', minLength: 1, maxLength: 256 },
-  },
-  required: ['queue', 'id'],
-} as const;
+const JobParams = z.object({ queue: z.enum(QUEUE_NAMES), id: z.string().min(1).max(256) });
 
-type JobRequest = FastifyRequest<{ Params: { queue: QueueName; id: string } }>;
+type JobRequest = FastifyRequest<{ Params: z.output<typeof JobParams> }>;
 
 /**
  * The staff-only area under ADMIN_PATH (SPEC §3): for now the queue dashboard. Its guard runs
@@ -32,7 +27,8 @@ type JobRequest = FastifyRequest<{ Params: { queue: QueueName; id: string } }>;
  * ADMIN_ALLOWED_IPS, and a signed-in user who is not staff, get the same 404 as a path that
  * does not exist; only an anonymous visitor is sent to the login form.
  */
-export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (app, options, done) => {
+export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (instance, options, done) => {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { adminPath, jobs } = options;
   const queuesPath = `${adminPath}/queues`;
   const allowed =
@@ -94,14 +90,14 @@ export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (app, opti
     return reply.redirect(queuesPath, 303);
   }
 
-  app.post<{ Params: { queue: QueueName; id: string } }>(
+  app.post(
     `${queuesPath}/:queue/jobs/:id/retry`,
-    { schema: { params: jobParams } },
+    { schema: { params: JobParams } },
     (request, reply) => act(request, reply, 'retry'),
   );
-  app.post<{ Params: { queue: QueueName; id: string } }>(
+  app.post(
     `${queuesPath}/:queue/jobs/:id/remove`,
-    { schema: { params: jobParams } },
+    { schema: { params: JobParams } },
     (request, reply) => act(request, reply, 'remove'),
   );
   done();

@@ -15,12 +15,15 @@ import { csrfPlugin } from '#src/http/plugins/csrf.ts';
 import { inputTextPlugin } from '#src/http/plugins/input-text.ts';
 import { requireUser } from '#src/http/plugins/require-user.ts';
 import { sessionPlugin } from '#src/http/plugins/session.ts';
-import { accountsRoutes } from './accounts.routes.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { homeRoutes } from './home.routes.ts';
 import { linksRoutes } from './links.routes.ts';
+import { loginRoutes } from './login.routes.ts';
+import { passwordResetRoutes } from './password-reset.routes.ts';
 import { profileRoutes } from './profile.routes.ts';
+import { registerRoutes } from './register.routes.ts';
 import { tokensRoutes } from './tokens.routes.ts';
+import { zodValidatorCompiler } from './zod-validation.ts';
 
 export interface SiteOptions {
   readonly settings: Settings;
@@ -41,6 +44,8 @@ export interface SiteOptions {
  */
 export const siteScope: FastifyPluginAsync<SiteOptions> = async (site, options) => {
   const { settings } = options;
+  // Params, queries and form bodies are zod schemas, validated as the API's are.
+  site.setValidatorCompiler(zodValidatorCompiler);
   await site.register(formbody);
   // Text no column can hold (NUL, other controls) is a 400 naming the field, whatever the form.
   await site.register(inputTextPlugin);
@@ -49,8 +54,12 @@ export const siteScope: FastifyPluginAsync<SiteOptions> = async (site, options) 
   await site.register(sessionPlugin, { settings, sessions: options.sessions });
 
   await site.register(homeRoutes);
-  await site.register(accountsRoutes, {
+  await site.register(registerRoutes, {
     users: options.users,
+    passwordMinLength: settings.passwordMinLength,
+  });
+  await site.register(loginRoutes, { users: options.users });
+  await site.register(passwordResetRoutes, {
     passwordReset: options.passwordReset,
     passwordMinLength: settings.passwordMinLength,
   });

@@ -1,4 +1,5 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
 import type { StatsService } from '#src/modules/analytics/index.ts';
 import {
@@ -9,7 +10,7 @@ import {
   type LinksService,
   type RedirectStatus,
 } from '#src/modules/links/index.ts';
-import { formFailure } from './form-errors.ts';
+import { field, formPage, type FormState } from './form-page.ts';
 import { sendPage } from './render.ts';
 import {
   dateTimeValue,
@@ -18,10 +19,10 @@ import {
   linkName,
   linksListPage,
   newLinkPage,
-  type LinkFormValues,
   type LinkView,
 } from './views/links.ts';
 import { statsPage } from './views/stats.ts';
+import type { ZodTypeProvider } from './zod-validation.ts';
 
 export interface LinksRoutesOptions {
   readonly links: LinksService;
@@ -32,52 +33,39 @@ export interface LinksRoutesOptions {
   readonly now?: () => Date;
 }
 
-const FIELDS = ['url', 'code', 'slug', 'title', 'redirectStatus', 'expiresAt', 'disabled'] as const;
-type LinkForm = Partial<Record<(typeof FIELDS)[number], string>>;
-
-/** Every field an optional string: a missing or bad one is the service's to report, on its field. */
-const linkBody = {
-  type: 'object',
-  properties: Object.fromEntries(
-    FIELDS.map((field) => [field, { type: 'string', maxLength: 4096 }]),
-  ),
-} as const;
+const LinkForm = z.object({
+  url: field.text(),
+  code: field.text(),
+  slug: field.text(),
+  title: field.text(),
+  // The home page's short form has no status field: absent means REDIRECT_STATUS.
+  redirectStatus: field.optionalText(),
+  expiresAt: field.text(),
+  disabled: field.checkbox(),
+});
+type LinkForm = z.output<typeof LinkForm>;
 
 // No uuid format: a malformed id is a 404 like another owner's link (the service decides), not a 400.
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string' } },
-  required: ['id'],
-} as const;
+const IdParams = z.object({ id: z.string() });
 
-const listQuery = {
-  type: 'object',
-  properties: {
-    q: { type: 'string', maxLength: 200 },
-    cursor: { type: 'string', maxLength: 200 },
-    // The cursors of the pages before this one, comma-separated, so "Newer" can step back.
-    trail: { type: 'string', maxLength: 8192 },
-  },
-} as const;
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+const ListQuery = z.object({
+  q: z.string().max(200, 'Search for at most 200 characters.').default(''),
+  cursor: z.string().max(200, 'This page link is not valid.').optional(),
+  // The cursors of the pages before this one, comma-separated, so "Newer" can step back.
+  trail: z.string().max(8192, 'This page link is not valid.').default(''),
+});
 
 /** datetime-local sends `YYYY-MM-DDTHH:MM` without a zone; the form says UTC, so read it so. */
-function expiryInput(text: string | undefined): string {
-  const value = (text ?? '').trim();
+function expiryInput(text: string): string {
+  const value = text.trim();
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
 }
 
-function formValues(body: LinkForm): LinkFormValues {
-  return {
-    url: body.url ?? '',
-    code: body.code ?? '',
-    slug: body.slug ?? '',
-    title: body.title ?? '',
-    redirectStatus: body.redirectStatus ?? '',
-    expiresAt: body.expiresAt ?? '',
-    disabled: body.disabled !== undefined,
-  };
+/** The edit form as a patch of `current`. */
+function linkPatch({ expiresAt, ...fields }: LinkForm, current: Link): LinkPatch {
+  // An expiry left as it was is not re-validated (it may lie in the past by now).
+  const unchanged = expiresAt === dateTimeValue(current.expiresAt);
+  return unchanged ? fields : { ...fields, expiresAt: expiryInput(expiresAt) };
 }
 
 function listHref(q: string, cursor: string | null, trail: readonly string[]): string {
@@ -94,7 +82,8 @@ function listHref(q: string, cursor: string | null, trail: readonly string[]): s
  * needs a signed-in user and reaches links only through the owner's id, so another user's
  * link is a 404 everywhere, exactly like one that does not exist.
  */
-export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, options, done) => {
+export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (instance, options, done) => {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { links, stats, siteUrl } = options;
   const now = options.now ?? (() => new Date());
 
@@ -104,95 +93,91 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
     slugUrl: link.slug === null ? null : slugUrl(siteUrl, username, link.slug),
   });
 
-  app.get<{ Querystring: { q?: string; cursor?: string; trail?: string } }>(
-    '/links',
-    { schema: { querystring: listQuery } },
-    async (request, reply) => {
-      const user = signedInUser(request);
-      const q = (request.query.q ?? '').trim();
-      const cursor = request.query.cursor ?? null;
-      const trail = (request.query.trail ?? '').split(',').filter((part) => part !== '');
-      const page = await links.list(user.id, { q, cursor });
-      const counts = await stats.clickCounts(
-        user.id,
-        page.items.map((link) => link.id),
-      );
-      // Newer: the previous cursor in the trail, or the first page (no cursor).
-      const newerHref =
-        cursor === null ? null : listHref(q, trail.at(-1) ?? null, trail.slice(0, -1));
-      const olderHref =
-        page.nextCursor === null
-          ? null
-          : listHref(q, page.nextCursor, cursor === null ? [] : [...trail, cursor]);
-      return sendPage(request, reply, {
-        title: 'Your links',
-        body: linksListPage({
-          rows: page.items.map((link) => ({
-            ...viewOf(link, user.username),
-            clicks: counts.get(link.id) ?? 0,
-          })),
-          q,
-          newerHref,
-          olderHref,
-          firstPage: cursor === null,
-          now: now(),
-        }),
-      });
-    },
-  );
+  const newPage = (request: FastifyRequest, { values, errors }: FormState<LinkForm>) => ({
+    title: 'New link',
+    body: newLinkPage({
+      csrfToken: request.csrfToken(),
+      username: signedInUser(request).username,
+      siteUrl,
+      values: {
+        ...values,
+        redirectStatus: values.redirectStatus ?? String(options.defaultRedirectStatus),
+      },
+      errors,
+    }),
+  });
+
+  /** The edit form: the link as stored, or what was sent and what is wrong with it. */
+  const editPage = (request: FastifyRequest, link: Link, state?: FormState<LinkForm>) => ({
+    title: `Edit ${linkName(link)}`,
+    body: editLinkPage({
+      csrfToken: request.csrfToken(),
+      username: signedInUser(request).username,
+      siteUrl,
+      view: viewOf(link, signedInUser(request).username),
+      ...state,
+    }),
+  });
+
+  app.get('/links', { schema: { querystring: ListQuery } }, async (request, reply) => {
+    const user = signedInUser(request);
+    const q = request.query.q.trim();
+    const cursor = request.query.cursor ?? null;
+    const trail = request.query.trail.split(',').filter((part) => part !== '');
+    const page = await links.list(user.id, { q, cursor });
+    const counts = await stats.clickCounts(
+      user.id,
+      page.items.map((link) => link.id),
+    );
+    // Newer: the previous cursor in the trail, or the first page (no cursor).
+    const newerHref =
+      cursor === null ? null : listHref(q, trail.at(-1) ?? null, trail.slice(0, -1));
+    const olderHref =
+      page.nextCursor === null
+        ? null
+        : listHref(q, page.nextCursor, cursor === null ? [] : [...trail, cursor]);
+    return sendPage(request, reply, {
+      title: 'Your links',
+      body: linksListPage({
+        rows: page.items.map((link) => ({
+          ...viewOf(link, user.username),
+          clicks: counts.get(link.id) ?? 0,
+        })),
+        q,
+        newerHref,
+        olderHref,
+        firstPage: cursor === null,
+        now: now(),
+      }),
+    });
+  });
 
   app.get('/links/new', (request, reply) =>
-    sendPage(request, reply, {
-      title: 'New link',
-      body: newLinkPage({
-        csrfToken: request.csrfToken(),
-        username: signedInUser(request).username,
-        siteUrl,
-        values: { redirectStatus: String(options.defaultRedirectStatus) },
-      }),
+    sendPage(request, reply, newPage(request, { values: {}, errors: [] })),
+  );
+
+  app.post(
+    '/links',
+    formPage({
+      body: LinkForm,
+      submit: ({ url, code, slug, title, redirectStatus, expiresAt }, request) =>
+        links.create(signedInUser(request).id, {
+          url,
+          code,
+          slug,
+          title,
+          redirectStatus,
+          expiresAt: expiryInput(expiresAt),
+        }),
+      success: (link, reply) => {
+        reply.flash('success', `Short link created: ${shortUrl(siteUrl, link.code)}`);
+        return reply.redirect(`/links/${link.id}`, 303);
+      },
+      render: newPage,
     }),
   );
 
-  app.post<{ Body: LinkForm }>('/links', { schema: { body: linkBody } }, async (request, reply) => {
-    const user = signedInUser(request);
-    const { body } = request;
-    try {
-      const link = await links.create(user.id, {
-        url: body.url ?? '',
-        code: body.code ?? null,
-        slug: body.slug ?? null,
-        title: body.title ?? null,
-        // The home page's short form has no status field: the default applies.
-        redirectStatus: body.redirectStatus ?? null,
-        expiresAt: expiryInput(body.expiresAt),
-      });
-      reply.flash('success', `Short link created: ${shortUrl(siteUrl, link.code)}`);
-      return await reply.redirect(`/links/${link.id}`, 303);
-    } catch (error) {
-      const failure = formFailure(error, reply);
-      const values = formValues(body);
-      return sendPage(
-        request,
-        reply,
-        {
-          title: 'New link',
-          body: newLinkPage({
-            csrfToken: request.csrfToken(),
-            username: user.username,
-            siteUrl,
-            values: {
-              ...values,
-              redirectStatus: body.redirectStatus ?? String(options.defaultRedirectStatus),
-            },
-            errors: failure.errors,
-          }),
-        },
-        failure.statusCode,
-      );
-    }
-  });
-
-  app.get('/links/:id', { schema: { params: idParams } }, async (request: IdRequest, reply) => {
+  app.get('/links/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const user = signedInUser(request);
     const linkStats = await stats.stats(user.id, request.params.id);
     const link = await links.get(user.id, request.params.id);
@@ -207,121 +192,71 @@ export const linksRoutes: FastifyPluginCallback<LinksRoutesOptions> = (app, opti
     });
   });
 
-  app.get(
-    '/links/:id/edit',
-    { schema: { params: idParams } },
-    async (request: IdRequest, reply) => {
-      const user = signedInUser(request);
-      const link = await links.get(user.id, request.params.id);
-      return sendPage(request, reply, {
-        title: `Edit ${linkName(link)}`,
-        body: editLinkPage({
-          csrfToken: request.csrfToken(),
-          username: user.username,
-          siteUrl,
-          view: viewOf(link, user.username),
-        }),
-      });
-    },
+  app.get('/links/:id/edit', { schema: { params: IdParams } }, async (request, reply) =>
+    sendPage(
+      request,
+      reply,
+      editPage(request, await links.get(signedInUser(request).id, request.params.id)),
+    ),
   );
 
-  app.post<{ Params: { id: string }; Body: LinkForm }>(
+  app.post(
     '/links/:id/edit',
-    { schema: { params: idParams, body: linkBody } },
-    async (request, reply) => {
-      const user = signedInUser(request);
-      const { id } = request.params;
-      const { body } = request;
-      // Read first: a 404 for another owner's link must win over any validation message.
-      const current = await links.get(user.id, id);
-      const expiresAt = body.expiresAt ?? '';
-      const patch: LinkPatch = {
-        url: body.url ?? '',
-        code: body.code ?? '',
-        slug: body.slug ?? '',
-        title: body.title ?? '',
-        redirectStatus: body.redirectStatus ?? null,
-        // An expiry left as it was is not re-validated (it may lie in the past by now).
-        ...(expiresAt === dateTimeValue(current.expiresAt)
-          ? {}
-          : { expiresAt: expiryInput(expiresAt) }),
-        disabled: body.disabled !== undefined,
-      };
-      try {
-        const link = await links.update(user.id, id, patch);
+    formPage({
+      body: LinkForm,
+      params: IdParams,
+      submit: async (form, request) => {
+        const owner = signedInUser(request).id;
+        // Read first: a 404 for another owner's link must win over any validation message.
+        const current = await links.get(owner, request.params.id);
+        return links.update(owner, current.id, linkPatch(form, current));
+      },
+      success: (link, reply) => {
         reply.flash('success', `Saved changes to ${linkName(link)}.`);
-        return await reply.redirect(`/links/${link.id}`, 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return sendPage(
-          request,
-          reply,
-          {
-            title: `Edit ${linkName(current)}`,
-            body: editLinkPage({
-              csrfToken: request.csrfToken(),
-              username: user.username,
-              siteUrl,
-              view: viewOf(current, user.username),
-              values: formValues(body),
-              errors: failure.errors,
-            }),
-          },
-          failure.statusCode,
-        );
-      }
-    },
+        return reply.redirect(`/links/${link.id}`, 303);
+      },
+      render: async (request, state) =>
+        editPage(request, await links.get(signedInUser(request).id, request.params.id), state),
+    }),
   );
 
   for (const [action, disabled] of [
     ['disable', true],
     ['enable', false],
   ] as const) {
-    app.post(
-      `/links/:id/${action}`,
-      { schema: { params: idParams } },
-      async (request: IdRequest, reply) => {
-        const link = await links.update(signedInUser(request).id, request.params.id, { disabled });
-        reply.flash(
-          'success',
-          disabled
-            ? `${linkName(link)} is disabled: its short URL now answers “not found”.`
-            : `${linkName(link)} is enabled again.`,
-        );
-        return reply.redirect(`/links/${link.id}`, 303);
-      },
-    );
+    app.post(`/links/:id/${action}`, { schema: { params: IdParams } }, async (request, reply) => {
+      const link = await links.update(signedInUser(request).id, request.params.id, { disabled });
+      reply.flash(
+        'success',
+        disabled
+          ? `${linkName(link)} is disabled: its short URL now answers “not found”.`
+          : `${linkName(link)} is enabled again.`,
+      );
+      return reply.redirect(`/links/${link.id}`, 303);
+    });
   }
 
-  app.get(
-    '/links/:id/delete',
-    { schema: { params: idParams } },
-    async (request: IdRequest, reply) => {
-      const user = signedInUser(request);
-      const link = await links.get(user.id, request.params.id);
-      const counts = await stats.clickCounts(user.id, [link.id]);
-      return sendPage(request, reply, {
-        title: `Delete ${linkName(link)}`,
-        body: deleteLinkPage({
-          csrfToken: request.csrfToken(),
-          view: viewOf(link, user.username),
-          totalClicks: counts.get(link.id) ?? 0,
-        }),
-      });
-    },
-  );
+  app.get('/links/:id/delete', { schema: { params: IdParams } }, async (request, reply) => {
+    const user = signedInUser(request);
+    const link = await links.get(user.id, request.params.id);
+    const counts = await stats.clickCounts(user.id, [link.id]);
+    return sendPage(request, reply, {
+      title: `Delete ${linkName(link)}`,
+      body: deleteLinkPage({
+        csrfToken: request.csrfToken(),
+        view: viewOf(link, user.username),
+        totalClicks: counts.get(link.id) ?? 0,
+      }),
+    });
+  });
 
-  app.post(
-    '/links/:id/delete',
-    { schema: { params: idParams } },
-    async (request: IdRequest, reply) => {
-      const user = signedInUser(request);
-      const link = await links.get(user.id, request.params.id);
-      await links.remove(user.id, link.id);
-      reply.flash('success', `Deleted ${linkName(link)} (${shortUrl(siteUrl, link.code)}).`);
-      return reply.redirect('/links', 303);
-    },
-  );
+  app.post('/links/:id/delete', { schema: { params: IdParams } }, async (request, reply) => {
+    const user = signedInUser(request);
+    const link = await links.get(user.id, request.params.id);
+    await links.remove(user.id, link.id);
+    reply.flash('success', `Deleted ${linkName(link)} (${shortUrl(siteUrl, link.code)}).`);
+    return reply.redirect('/links', 303);
+  });
 
   done();
 };

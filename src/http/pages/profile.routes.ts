@@ -1,8 +1,8 @@
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { UsersService } from '#src/modules/accounts/index.ts';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
-import { formBody, type Form } from './form-body.ts';
-import { formFailure } from './form-errors.ts';
+import { field, formPage } from './form-page.ts';
 import { sendPage } from './render.ts';
 import { profilePage, type ProfilePageOptions } from './views/accounts.ts';
 
@@ -11,84 +11,60 @@ export interface ProfileRoutesOptions {
   readonly passwordMinLength: number;
 }
 
+const ProfileForm = z.object({ email: field.text(), username: field.text() });
+const PasswordForm = z.object({ currentPassword: field.text(), newPassword: field.text() });
+
 /** /accounts/profile: email, username and password of the signed-in user (signed-in scope). */
 export const profileRoutes: FastifyPluginCallback<ProfileRoutesOptions> = (
   app,
   { users, passwordMinLength },
   done,
 ) => {
-  /** The profile page: both forms, with the given values and one form's errors. */
-  function renderProfile(
+  /** The profile page: both forms, the stored values unless others were sent, one's errors. */
+  function profile(
     request: FastifyRequest,
-    reply: FastifyReply,
-    page: Omit<ProfilePageOptions, 'csrfToken' | 'passwordMinLength'>,
-    statusCode?: number,
+    page: Omit<ProfilePageOptions, 'csrfToken' | 'passwordMinLength' | 'values'> & {
+      values?: Partial<ProfilePageOptions['values']>;
+    } = {},
   ) {
-    return sendPage(
-      request,
-      reply,
-      {
-        title: 'Your profile',
-        body: profilePage({ ...page, csrfToken: request.csrfToken(), passwordMinLength }),
-      },
-      statusCode,
-    );
+    const user = signedInUser(request);
+    const values = { email: user.email, username: user.username, ...page.values };
+    return {
+      title: 'Your profile',
+      body: profilePage({ ...page, values, csrfToken: request.csrfToken(), passwordMinLength }),
+    };
   }
 
-  app.get('/accounts/profile', (request, reply) => {
-    const user = signedInUser(request);
-    return renderProfile(request, reply, {
-      values: { email: user.email, username: user.username },
-    });
-  });
+  app.get('/accounts/profile', (request, reply) => sendPage(request, reply, profile(request)));
 
-  app.post<{ Body: Form<'email' | 'username'> }>(
+  app.post(
     '/accounts/profile',
-    { schema: { body: formBody('email', 'username') } },
-    async (request, reply) => {
-      const { email = '', username = '' } = request.body;
-      try {
-        await users.updateProfile(signedInUser(request).id, { email, username });
+    formPage({
+      body: ProfileForm,
+      submit: (values, request) => users.updateProfile(signedInUser(request).id, values),
+      success: (_, reply) => {
         reply.flash('success', 'Your profile was saved.');
-        return await reply.redirect('/accounts/profile', 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return renderProfile(
-          request,
-          reply,
-          { values: { email, username }, profileErrors: failure.errors },
-          failure.statusCode,
-        );
-      }
-    },
+        return reply.redirect('/accounts/profile', 303);
+      },
+      render: (request, { values, errors }) => profile(request, { values, profileErrors: errors }),
+    }),
   );
 
-  app.post<{ Body: Form<'currentPassword' | 'newPassword'> }>(
+  app.post(
     '/accounts/profile/password',
-    { schema: { body: formBody('currentPassword', 'newPassword') } },
-    async (request, reply) => {
-      const user = signedInUser(request);
-      try {
-        await users.changePassword(user.id, {
-          currentPassword: request.body.currentPassword ?? '',
-          newPassword: request.body.newPassword ?? '',
+    formPage({
+      body: PasswordForm,
+      submit: (passwords, request) =>
+        users.changePassword(signedInUser(request).id, {
+          ...passwords,
           keepSessionId: request.session?.id ?? null,
-        });
+        }),
+      success: (_, reply) => {
         reply.flash('success', 'Your password was changed. Your other sessions were logged out.');
-        return await reply.redirect('/accounts/profile', 303);
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return renderProfile(
-          request,
-          reply,
-          {
-            values: { email: user.email, username: user.username },
-            passwordErrors: failure.errors,
-          },
-          failure.statusCode,
-        );
-      }
-    },
+        return reply.redirect('/accounts/profile', 303);
+      },
+      render: (request, { errors }) => profile(request, { passwordErrors: errors }),
+    }),
   );
 
   done();

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // A fixed origin to resolve against: only what stays on it is a path of this site.
 const BASE = new URL('http://hoplink.invalid/');
 
@@ -54,3 +56,12 @@ export function safeNextPath(next: unknown, fallback = '/'): string {
   const search = end === -1 ? '' : new URL(next.slice(end), resolved).search;
   return `${resolved.pathname}${search}`;
 }
+
+/** `next` as a query or form field: always a path of this site, `/` when it was not one. */
+export const nextPath = z
+  .unknown()
+  .optional()
+  .transform((value) => safeNextPath(value));
+
+/** The query of the pages that pass `next` on (login and sign-up). */
+export const NextQuery = z.object({ next: nextPath });

@@ -1,28 +1,18 @@
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { API_TOKEN_SCOPES, type ApiTokensService } from '#src/modules/accounts/index.ts';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
-import { formFailure } from './form-errors.ts';
+import { field, formPage } from './form-page.ts';
 import { sendPage } from './render.ts';
-import { tokensPage } from './views/tokens.ts';
+import { tokensPage, type TokensPageOptions } from './views/tokens.ts';
+import type { ZodTypeProvider } from './zod-validation.ts';
 
 export interface TokensRoutesOptions {
-  readonly apiTokens: ApiTokensService;
+  readonly apiTokens: Pick<ApiTokensService, 'create' | 'list' | 'revoke'>;
 }
 
-const createBody = {
-  type: 'object',
-  properties: {
-    name: { type: 'string', maxLength: 4096 },
-    // One checkbox arrives as a string; Fastify's validator turns it into a one-item array.
-    scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 10 },
-  },
-} as const;
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', format: 'uuid' } },
-  required: ['id'],
-} as const;
+const TokenForm = z.object({ name: field.text(), scopes: field.choices(10) });
+const TokenParams = z.object({ id: z.guid('Not an API token id.') });
 
 /**
  * /settings/tokens: personal API tokens. A new token is shown in the response to its creation
@@ -30,68 +20,42 @@ const idParams = {
  * page instead of redirecting.
  */
 export const tokensRoutes: FastifyPluginCallback<TokensRoutesOptions> = (
-  app,
+  instance,
   { apiTokens },
   done,
 ) => {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+  const page = async (
+    request: FastifyRequest,
+    state: Pick<TokensPageOptions, 'created' | 'values' | 'errors'> = {},
+  ) => ({
+    title: 'API tokens',
+    body: tokensPage({
+      ...state,
+      csrfToken: request.csrfToken(),
+      tokens: await apiTokens.list(signedInUser(request).id),
+      scopes: API_TOKEN_SCOPES,
+    }),
+  });
+
   app.get('/settings/tokens', async (request, reply) =>
-    sendPage(request, reply, {
-      title: 'API tokens',
-      body: tokensPage({
-        csrfToken: request.csrfToken(),
-        tokens: await apiTokens.list(signedInUser(request).id),
-        scopes: API_TOKEN_SCOPES,
-      }),
+    sendPage(request, reply, await page(request)),
+  );
+
+  app.post(
+    '/settings/tokens',
+    formPage({
+      body: TokenForm,
+      submit: (form, request) => apiTokens.create(signedInUser(request).id, form),
+      success: async (created, reply) =>
+        sendPage(reply.request, reply, await page(reply.request, { created }), 201),
+      render: page,
     }),
   );
 
-  app.post<{ Body: { name?: string; scopes?: string[] } }>(
-    '/settings/tokens',
-    { schema: { body: createBody } },
-    async (request, reply) => {
-      const userId = signedInUser(request).id;
-      const name = request.body.name ?? '';
-      const scopes = request.body.scopes ?? [];
-      try {
-        const created = await apiTokens.create(userId, { name, scopes });
-        return await sendPage(
-          request,
-          reply,
-          {
-            title: 'API tokens',
-            body: tokensPage({
-              csrfToken: request.csrfToken(),
-              tokens: await apiTokens.list(userId),
-              scopes: API_TOKEN_SCOPES,
-              created,
-            }),
-          },
-          201,
-        );
-      } catch (error) {
-        const failure = formFailure(error, reply);
-        return sendPage(
-          request,
-          reply,
-          {
-            title: 'API tokens',
-            body: tokensPage({
-              csrfToken: request.csrfToken(),
-              tokens: await apiTokens.list(userId),
-              scopes: API_TOKEN_SCOPES,
-              values: { name, scopes },
-              errors: failure.errors,
-            }),
-          },
-          failure.statusCode,
-        );
-      }
-    },
-  );
-
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/settings/tokens/:id/revoke',
-    { schema: { params: idParams } },
+    { schema: { params: TokenParams } },
     async (request, reply) => {
       const revoked = await apiTokens.revoke(signedInUser(request).id, request.params.id);
       reply.flash('success', `The token “${revoked.name}” (${revoked.prefix}…) was revoked.`);
