@@ -76,6 +76,8 @@ const result = spawnSync(
   [
     '--import',
     'tsx',
+    '--import',
+    './test/helpers/setup.ts',
     '--test',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',

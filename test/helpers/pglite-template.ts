@@ -6,6 +6,10 @@
  * `node --import tsx test/helpers/pglite-template.ts` builds the dump if it is missing and prints
  * its path; scripts/test.mjs passes that path on as HOPLINK_TEST_PGLITE_TEMPLATE. Without it,
  * tests start PGlite from scratch and migrate, as before.
+ *
+ * The migrated directory itself is kept beside the dump (`<dump>.d`): a `hoplink serve` started
+ * by a test on the embedded database gets a copy as its DATA_DIR/db (spawn-server.ts), which
+ * spares the child its initdb. Tests of a first start on an empty DATA_DIR set their own.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -49,7 +53,7 @@ function templatePath(): string {
 /** Builds the dump unless it exists; returns its path. */
 export async function ensurePgliteTemplate(): Promise<string> {
   const path = templatePath();
-  if (existsSync(path)) return path;
+  if (existsSync(path) && existsSync(`${path}.d`)) return path;
   // Migrated the way the app does it, on disk; then dumped by PGlite itself.
   const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-pglite-template-'));
   try {
@@ -63,10 +67,18 @@ export async function ensurePgliteTemplate(): Promise<string> {
     const partial = `${path}.${String(process.pid)}`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path); // atomic: a concurrent builder never sees half a file
+    rmSync(`${path}.d`, { recursive: true, force: true });
+    renameSync(dataDir, `${path}.d`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   return path;
+}
+
+/** The migrated data directory beside the dump, when the runner named one and it is there. */
+export function pgliteTemplateDirectory(): string | null {
+  const path = process.env.HOPLINK_TEST_PGLITE_TEMPLATE;
+  return path && existsSync(`${path}.d`) ? `${path}.d` : null;
 }
 
 /** The dump named by HOPLINK_TEST_PGLITE_TEMPLATE, if any (read once per test process). */

@@ -12,23 +12,9 @@ import {
 } from './database.ts';
 import { buildServer } from '#src/http/build-server.ts';
 import { formatFindings, hasErrors, loadSettings, type Settings } from '#src/settings/index.ts';
+import { LogCollector } from './log-collector.ts';
 
-/** Collects pino's JSON lines so a test can assert on what an operator would read. */
-export class LogCollector {
-  readonly lines: string[] = [];
-
-  write(line: string): void {
-    this.lines.push(line);
-  }
-
-  get text(): string {
-    return this.lines.join('');
-  }
-
-  entries(): Record<string, unknown>[] {
-    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
-}
+export { LogCollector } from './log-collector.ts';
 
 /**
  * The backend of the shared test database: `HOPLINK_TEST_DATABASE=postgres` runs the suite on a
