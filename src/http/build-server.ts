@@ -5,7 +5,7 @@ import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { siteScope } from './pages/index.ts';
-import { errorPage } from './pages/views/error-page.ts';
+import { renderErrorPage } from './pages/render.ts';
 import { allowedHostsPlugin } from './plugins/allowed-hosts.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import {
@@ -44,7 +44,7 @@ export function buildServer(container: Container): FastifyInstance {
   const htmlErrors: ErrorHandlerOptions = {
     debug: settings.debug,
     format: 'html',
-    renderPage: errorPage,
+    renderPage: renderErrorPage,
   };
   const jsonErrors: ErrorHandlerOptions = { debug: settings.debug, format: 'json' };
   // pino's Logger is a FastifyBaseLogger; naming the wider type keeps the instance's generics plain.

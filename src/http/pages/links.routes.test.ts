@@ -535,7 +535,15 @@ describe('the link pages', () => {
     assert.equal((await visit(`/${link.code}`)).statusCode, 404);
     const list = await browser.get('/links');
     assert.match(list.body, /class="flash flash-success">Deleted Doomed/);
-    assert.equal((await browser.get(`/links/${link.id}`)).statusCode, 404);
+    const gone = await browser.get(`/links/${link.id}`);
+    assert.equal(gone.statusCode, 404);
+    // The error page knows who is signed in: their navigation and log-out button stay.
+    assert.match(gone.body, new RegExp(`class="nav-user"[^>]*>${user.username}<`));
+    assert.match(gone.body, /action="\/accounts\/logout"/);
+    const anonymous = await new TestBrowser(t.app).get('/no/such/page');
+    assert.equal(anonymous.statusCode, 404);
+    assert.doesNotMatch(anonymous.body, /nav-user|accounts\/logout/);
+    assert.match(anonymous.body, /href="\/accounts\/login"/);
   });
 
   test("another user's link is a 404 on every route, and nothing changes", async () => {

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SafeHtml } from '#src/lib/html.ts';
+import type { ErrorPageContent } from '#src/http/plugins/error-handler.ts';
+import { errorPage } from './views/error-page.ts';
 import { layout } from './views/layout.ts';
 
 export interface PageContent {
@@ -31,4 +33,16 @@ export function sendPage(
         currentPath: request.url.split('?')[0] ?? '/',
       }),
     );
+}
+
+/**
+ * The site's error page for the error handler: within the site scope the request knows its user
+ * (a 404 under /links, a refused form), and the page keeps their navigation and log-out button.
+ * Elsewhere (the root, before the session hook ran, or when the session could not be read) there
+ * is none, and the page is the anonymous one.
+ */
+export function renderErrorPage(content: ErrorPageContent, request: FastifyRequest): string {
+  // `user` is decorated by the session plugin, so it is undefined outside the site scope.
+  const user = (request.user as FastifyRequest['user'] | undefined) ?? null;
+  return errorPage({ ...content, user, ...(user ? { csrfToken: request.csrfToken() } : {}) });
 }

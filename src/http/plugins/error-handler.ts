@@ -84,8 +84,11 @@ export interface ErrorPageContent {
   readonly details?: unknown;
 }
 
-/** Draws the error page: the site's view, handed in by whoever registers the plugin. */
-export type ErrorPageRenderer = (content: ErrorPageContent) => string;
+/**
+ * Draws the error page: the site's view, handed in by whoever registers the plugin. It gets the
+ * request too, for what the scope the error happened in knows (the signed-in user, say).
+ */
+export type ErrorPageRenderer = (content: ErrorPageContent, request: FastifyRequest) => string;
 
 /**
  * How a scope answers errors: JSON for the API, friendly pages for the site and the redirect,
@@ -152,13 +155,16 @@ export function sendError(
     });
   }
   return reply.type('text/html; charset=utf-8').send(
-    options.renderPage({
-      statusCode: publicError.statusCode,
-      requestId: request.id,
-      ...(debugDetail ? { debugDetail } : {}),
-      assetUrl: request.server.assetUrl,
-      details: publicError.details,
-    }),
+    options.renderPage(
+      {
+        statusCode: publicError.statusCode,
+        requestId: request.id,
+        ...(debugDetail ? { debugDetail } : {}),
+        assetUrl: request.server.assetUrl,
+        details: publicError.details,
+      },
+      request,
+    ),
   );
 }
 

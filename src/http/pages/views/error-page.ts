@@ -1,4 +1,5 @@
 import type { AssetUrl } from '#src/http/assets/asset-manifest.ts';
+import type { CurrentUser } from '#src/http/request-context.ts';
 import { html } from '#src/lib/html.ts';
 import { layout } from './layout.ts';
 
@@ -36,6 +37,10 @@ export interface ErrorPageOptions {
   readonly assetUrl?: AssetUrl;
   /** A refusal's details; its `{ field, message }` items are listed, so a 400 names the field. */
   readonly details?: unknown;
+  /** The signed-in user, when the error happened where the session is known. */
+  readonly user?: CurrentUser | null;
+  /** For the navigation's log-out form, with `user`. */
+  readonly csrfToken?: string;
 }
 
 function fieldProblems(details: unknown): { field: string; message: string }[] {
@@ -49,8 +54,8 @@ function fieldProblems(details: unknown): { field: string; message: string }[] {
 }
 
 /**
- * A friendly page for each error class; anything unlisted reads like its nearest family. It uses
- * the site's layout without a user: an error page must not depend on the session working.
+ * A friendly page for each error class; anything unlisted reads like its nearest family. It shows
+ * the signed-in user only when given one: an error page must not depend on the session working.
  */
 export function errorPage({
   statusCode,
@@ -58,12 +63,16 @@ export function errorPage({
   debugDetail,
   assetUrl,
   details,
+  user = null,
+  csrfToken = '',
 }: ErrorPageOptions): string {
   const page = PAGES[statusCode] ??
     PAGES[statusCode >= 500 ? 500 : 400] ?? { title: 'Error', text: '' };
   const problems = statusCode < 500 ? fieldProblems(details) : [];
   return layout({
     title: page.title,
+    user,
+    csrfToken,
     ...(assetUrl ? { assetUrl } : {}),
     body: html`<div class="error-page">
 <p class="status">Error ${statusCode}</p>
