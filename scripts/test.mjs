@@ -2,6 +2,7 @@
 // Extra arguments pass through, e.g. `npm test -- --test-name-pattern=hosts` or a file path.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -83,6 +84,10 @@ const result = spawnSync(
     '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/slowest-files.mjs',
     '--test-reporter-destination=stdout',
+    // Files run side by side, one per core and at least two: most of a file's time is spent
+    // waiting on the servers, workers and databases it starts. `-- --test-concurrency=1` runs
+    // them one at a time.
+    `--test-concurrency=${Math.max(2, availableParallelism())}`,
     ...flags,
     ...files,
   ],
