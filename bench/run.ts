@@ -445,7 +445,8 @@ async function drainClicks(
   let stableSince = Date.now();
   let firstWriteAt: number | null = null;
   let firstWriteCount = start;
-  let lastWriteAt = Date.now();
+  // performance.now() like `since`: when every click was a row already, the lag is nil.
+  let lastWriteAt = since;
   const deadline = Date.now() + 300_000;
   for (;;) {
     const count = await countClicks(databaseUrl, linkId);
@@ -478,8 +479,11 @@ async function withWorker<T>(
   env: Record<string, string>,
   cpu: number,
   work: () => Promise<T>,
+  /** Node flags for the worker, e.g. --cpu-prof. */
+  nodeFlags: string[] = [],
 ): Promise<T> {
   const [file, argv] = pinned(cpu, process.execPath, [
+    ...nodeFlags,
     'dist/main.js',
     'worker',
     '--queues',
@@ -528,6 +532,8 @@ async function clickLag(
 async function benchHoplink(): Promise<{
   result: ServerResult;
   profile?: string;
+  /** The `hoplink worker` draining the backlog, under --cpu-prof. */
+  ingestProfile?: string;
   headers: Record<string, string>;
 }> {
   const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -579,8 +585,12 @@ async function benchHoplink(): Promise<{
       // alone, as a deployment runs workers elsewhere. Stopping the server flushes its buffer.
       await stop(server.child);
       log(`hoplink: a worker drains the clicks queue; waiting for ${clicksSent} clicks`);
-      const drained = await withWorker(env, 0, () =>
-        drainClicks(databaseUrl, link.id, clicksSent, performance.now()),
+      const ingestProfileDir = join(profileDir, 'ingest');
+      const drained = await withWorker(
+        env,
+        0,
+        () => drainClicks(databaseUrl, link.id, clicksSent, performance.now()),
+        flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${ingestProfileDir}`] : [],
       );
       log(
         `hoplink: ${drained.recorded} clicks recorded; one worker wrote ${fixed(drained.ingestPerSecond, 0)} clicks/s`,
@@ -599,7 +609,13 @@ async function benchHoplink(): Promise<{
         ...(lag ? { concurrent: lag } : {}),
       };
       const profile = flags['cpu-prof'] ? workerProfile(profileDir, pid) : undefined;
-      return { result, headers, ...(profile ? { profile } : {}) };
+      const ingestProfile = flags['cpu-prof'] ? onlyProfile(ingestProfileDir) : undefined;
+      return {
+        result,
+        headers,
+        ...(profile ? { profile } : {}),
+        ...(ingestProfile ? { ingestProfile } : {}),
+      };
     } finally {
       await stop(server.child);
     }
@@ -610,6 +626,13 @@ async function benchHoplink(): Promise<{
       },
     );
   }
+}
+
+function onlyProfile(dir: string): string | undefined {
+  const file = existsSync(dir)
+    ? readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'))
+    : undefined;
+  return file ? summarizeProfile(join(dir, file), 15) : undefined;
 }
 
 function workerProfile(dir: string, pid: number): string | undefined {
@@ -677,7 +700,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const startedAt = new Date();
   const load1 = loadavg()[0] ?? Number.NaN;
-  const { result: hoplink, profile, headers } = await benchHoplink();
+  const { result: hoplink, profile, ingestProfile, headers } = await benchHoplink();
   const baseline = await benchBaseline('bench');
   const withHeaders = await benchBaseline('bench', headers);
   const ratio = hoplink.requestsPerSecond / baseline.requestsPerSecond;
@@ -747,6 +770,13 @@ async function main(): Promise<void> {
     );
   }
   if (profile) lines.push('', 'Hoplink worker, top self-time frames under load:', profile);
+  if (ingestProfile) {
+    lines.push(
+      '',
+      'hoplink worker draining the clicks queue, top self-time frames:',
+      ingestProfile,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const json = {
