@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
@@ -8,11 +7,12 @@ import { openDatabase } from '#src/db/client.ts';
 import { users } from '#src/db/schema.ts';
 import { verifyPassword } from '#src/modules/accounts/index.ts';
 import { runHoplink, showRun } from '#test/helpers/cli.ts';
+import { seededDataDir } from '#test/helpers/pglite-template.ts';
 
 const PASSWORD = 'violet kettle under seven lamps';
 
 describe('hoplink createsuperuser (embedded database)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-createsuperuser-'));
+  const dataDir = seededDataDir('hoplink-createsuperuser-');
   const env = { NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   after(() => {
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '#src/db/client.ts';
 import { apiTokens } from '#src/db/schema.ts';
 import { runHoplink, showRun } from '#test/helpers/cli.ts';
+import { seededDataDir } from '#test/helpers/pglite-template.ts';
 
 describe('hoplink token (embedded database)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-token-'));
+  const dataDir = seededDataDir('hoplink-token-');
   const env = { NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   before(async () => {
     const run = await runHoplink(

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -73,6 +74,17 @@ export async function ensurePgliteTemplate(): Promise<string> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   return path;
+}
+
+/**
+ * A fresh DATA_DIR for a `hoplink` process a test starts: its embedded database is a copy of the
+ * migrated template when there is one (no initdb in the child), empty otherwise.
+ */
+export function seededDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const template = pgliteTemplateDirectory();
+  if (template) cpSync(template, join(dir, 'db'), { recursive: true });
+  return dir;
 }
 
 /** The migrated data directory beside the dump, when the runner named one and it is there. */

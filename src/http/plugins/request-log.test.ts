@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { createContainer } from '#src/container.ts';
@@ -9,6 +7,7 @@ import { buildServer } from '#src/http/build-server.ts';
 import { createLogger } from '#src/lib/logger.ts';
 import { Secret } from '#src/lib/secret.ts';
 import { loadSettings } from '#src/settings/index.ts';
+import { seededDataDir } from '#test/helpers/pglite-template.ts';
 import { buildTestApp, LogCollector, sharedDatabase } from '#test/helpers/test-app.ts';
 
 describe('request logging', () => {
@@ -133,7 +132,7 @@ describe('request logging', () => {
 
 describe('request logging for people (development: LOG_FORMAT=pretty by default)', () => {
   test('one line per request: method, masked URL, status, duration, request id', async (t) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'hoplink-pretty-log-'));
+    const dataDir = seededDataDir('hoplink-pretty-log-');
     t.after(() => {
       rmSync(dataDir, { recursive: true, force: true });
     });
