@@ -36,13 +36,17 @@ export function sendPage(
 }
 
 /**
- * The site's error page for the error handler: within the site scope the request knows its user
- * (a 404 under /links, a refused form), and the page keeps their navigation and log-out button.
- * Elsewhere (the root, before the session hook ran, or when the session could not be read) there
- * is none, and the page is the anonymous one.
+ * The site's error page for the error handler. Within the site scope the request knows its user,
+ * and a refused form or a failure keeps their navigation and log-out button. A 404 never does:
+ * every 404 must look the same wherever it comes from (the root's, for paths that match nothing,
+ * knows no session), or the page would tell a path that exists for someone, such as the staff
+ * area, from one that does not.
  */
 export function renderErrorPage(content: ErrorPageContent, request: FastifyRequest): string {
   // `user` is decorated by the session plugin, so it is undefined outside the site scope.
-  const user = (request.user as FastifyRequest['user'] | undefined) ?? null;
+  const user =
+    content.statusCode === 404
+      ? null
+      : ((request.user as FastifyRequest['user'] | undefined) ?? null);
   return errorPage({ ...content, user, ...(user ? { csrfToken: request.csrfToken() } : {}) });
 }
