@@ -16,6 +16,7 @@ import {
 } from '#test/helpers/database.ts';
 import { runHoplink, showRun } from '#test/helpers/cli.ts';
 import { productionEnv, spawnServe, startServer } from '#test/helpers/spawn-server.ts';
+import { until } from '#test/helpers/until.ts';
 
 // Production and several workers need PostgreSQL (the embedded database is single-process).
 const postgres = await postgresReachable();
@@ -267,8 +268,18 @@ test(
       server.signal('SIGTERM');
       await sleep(100);
       server.signal('SIGTERM'); // a repeated signal changes nothing
-      await sleep(200);
-      await assert.rejects(openSocket(server.url), { code: 'ECONNREFUSED' });
+      await until(
+        () =>
+          openSocket(server.url).then(
+            (socket) => {
+              socket.destroy();
+              return false;
+            },
+            (error: unknown) => (error as NodeJS.ErrnoException).code === 'ECONNREFUSED',
+          ),
+        'the listener to close',
+        10_000,
+      );
       request.finish();
       const response = await request.response;
       assert.match(response, /^HTTP\/1\.1 204 /);

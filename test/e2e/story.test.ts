@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { unique } from '#test/factories.ts';
 import { showRun, runHoplink } from '#test/helpers/cli.ts';
 import {
@@ -10,6 +9,7 @@ import {
   type TestDatabase,
 } from '#test/helpers/database.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
+import { until } from '#test/helpers/until.ts';
 import { startWorker, type WorkerProcess } from '#test/helpers/worker-process.ts';
 
 // The whole story a visitor lives, over real HTTP against `hoplink serve` in its own process:
@@ -163,13 +163,15 @@ async function theStory(server: ServeProcess, siteUrl: string): Promise<void> {
   assert.equal(hop.headers.get('x-robots-tag'), 'noindex');
 
   // Clicks are written in batches: wait (bounded) for the stats page to show it.
-  const deadline = Date.now() + CLICK_WAIT_MS;
   let page = await visitor.get(`/links/${id}`);
-  while (clicksShown(page.body) !== 1 && Date.now() < deadline) {
-    await sleep(200);
-    page = await visitor.get(`/links/${id}`);
-  }
-  assert.equal(clicksShown(page.body), 1, `the click shows within ${CLICK_WAIT_MS} ms`);
+  await until(
+    async () => {
+      page = await visitor.get(`/links/${id}`);
+      return clicksShown(page.body) === 1;
+    },
+    'the stats page to show the click',
+    CLICK_WAIT_MS,
+  );
   assert.ok(page.body.includes('news.example.org'), 'the referrer host is listed');
 
   // An API token, shown once on the page, reads the same stats.

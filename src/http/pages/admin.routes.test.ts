@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { JOB_NAMES, type JobHandlers } from '#src/jobs/job-registry.ts';
@@ -15,6 +14,7 @@ import {
   TEST_REDIS_URL,
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
+import { until } from '#test/helpers/until.ts';
 import { buildTestApp, sharedDatabase, type TestApp } from '#test/helpers/test-app.ts';
 import { TestBrowser } from '#test/helpers/test-browser.ts';
 
@@ -213,14 +213,6 @@ describe(
       await t.close();
       await dropKeys();
     });
-
-    async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-      const deadline = Date.now() + 30_000;
-      while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(25);
-      }
-    }
 
     const emailQueue = async () => (await t.container.jobs.overview())[0];
 
