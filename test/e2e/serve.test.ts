@@ -229,8 +229,12 @@ function openSocket(url: string): Promise<Socket> {
 
 /**
  * A request made slow from the client side (the app has no slow route): `POST /csp-report` with
- * only half its body sent. `finish()` sends the rest; `response` is all the server wrote.
+ * only half its body sent. It asks `Expect: 100-continue`, so the server's interim answer says
+ * when the request is in flight (its headers parsed, the route waiting for the body).
+ * `finish()` sends the rest; `response` is what the server wrote after the interim answer.
  */
+const CONTINUE = /^HTTP\/1\.1 100 Continue\r\n\r\n/;
+
 async function slowRequest(
   url: string,
 ): Promise<{ finish: () => void; response: Promise<string> }> {
@@ -244,14 +248,15 @@ async function slowRequest(
   socket.on('error', () => undefined); // a forced close may reset it: `response` tells
   const response = new Promise<string>((resolve) => {
     socket.once('close', () => {
-      resolve(raw);
+      resolve(raw.replace(CONTINUE, ''));
     });
   });
   socket.write(
     `POST /csp-report HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/csp-report\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
   );
-  await sleep(100); // the worker has the headers: the request is in flight
+  await until(() => CONTINUE.test(raw), 'the server to take the request (100 Continue)', 10_000);
+  socket.write(body.slice(0, half));
   const finish = () => {
     socket.end(body.slice(half));
   };
