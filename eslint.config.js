@@ -86,14 +86,7 @@ const httpRules = [
   no.roles,
 ];
 const jobsRules = [
-  no.climbing,
-  no.moduleInternals,
-  no.database,
-  no.repositories,
-  no.adapters,
-  no.email,
-  no.container,
-  no.roles,
+  ...httpRules,
   refuse('^#src/http/', 'Jobs call module services; HTTP is not theirs (STYLE.md).'),
 ];
 const SCOPE = 'One scope does not import another (STYLE rule 13).';
