@@ -10,7 +10,8 @@ import {
   postgresReachable,
   type TestDatabase,
 } from '#test/helpers/database.ts';
-import { buildTestApp, LogCollector, type TestApp } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
+import { buildTestApp, type TestApp } from '#test/helpers/test-app.ts';
 
 describe('health endpoints', () => {
   let t: TestApp;

@@ -11,7 +11,7 @@ import {
   TEST_REDIS_URL,
   uniqueQueuePrefix,
 } from '#test/helpers/redis.ts';
-import { LogCollector } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
 import { until } from '#test/helpers/until.ts';
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { JOB_NAMES, type JobHandlers } from './job-registry.ts';

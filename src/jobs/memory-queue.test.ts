@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createLogger } from '#src/lib/logger.ts';
-import { LogCollector } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
 import { backoffDelay, JOB_NAMES, type JobHandlers } from './job-registry.ts';
 import { createMemoryQueue } from './memory-queue.ts';
 import { PermanentJobError } from './queue.ts';

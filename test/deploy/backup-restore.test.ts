@@ -34,7 +34,7 @@ import {
 } from '#test/helpers/database.ts';
 import { runHoplink, showRun, type CliRun } from '#test/helpers/cli.ts';
 import { markedBlock, readMarkedBlock } from '#test/helpers/doc-commands.ts';
-import { LogCollector } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
 
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'operations.md');
 const HOST = { host: 'localhost' };

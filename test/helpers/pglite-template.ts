@@ -82,9 +82,14 @@ export async function ensurePgliteTemplate(): Promise<string> {
  */
 export function seededDataDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const template = pgliteTemplateDirectory();
-  if (template) cpSync(template, join(dir, 'db'), { recursive: true });
+  seedDatabase(dir);
   return dir;
+}
+
+/** Copies the migrated template into `dataDir`/db, when there is one; otherwise does nothing. */
+export function seedDatabase(dataDir: string): void {
+  const template = pgliteTemplateDirectory();
+  if (template) cpSync(template, join(dataDir, 'db'), { recursive: true });
 }
 
 /** The migrated data directory beside the dump, when the runner named one and it is there. */

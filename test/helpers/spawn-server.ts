@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pgliteTemplateDirectory } from './pglite-template.ts';
+import { seedDatabase } from './pglite-template.ts';
 import { builtAssets } from './static-assets.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -88,10 +88,7 @@ export class ServeProcess {
     };
     for (const [name, value] of Object.entries(given)) if (value !== undefined) env[name] = value;
     // On the embedded database, start from the migrated template instead of an initdb.
-    const template = pgliteTemplateDirectory();
-    if (template && env.DATABASE_URL === undefined && env.NODE_ENV !== 'production') {
-      cpSync(template, join(this.dataDir, 'db'), { recursive: true });
-    }
+    if (env.DATABASE_URL === undefined && env.NODE_ENV !== 'production') seedDatabase(this.dataDir);
     this.child = spawn(
       process.execPath,
       ['--import', TSX, MAIN, 'serve', ...(options.args ?? [])],

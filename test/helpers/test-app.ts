@@ -14,8 +14,6 @@ import { buildServer } from '#src/http/build-server.ts';
 import { formatFindings, hasErrors, loadSettings, type Settings } from '#src/settings/index.ts';
 import { LogCollector } from './log-collector.ts';
 
-export { LogCollector } from './log-collector.ts';
-
 /**
  * The backend of the shared test database: `HOPLINK_TEST_DATABASE=postgres` runs the suite on a
  * throwaway PostgreSQL database per test process (CI's second run); PGlite otherwise.

@@ -8,7 +8,8 @@ import { createLogger } from '#src/lib/logger.ts';
 import { Secret } from '#src/lib/secret.ts';
 import { loadSettings } from '#src/settings/index.ts';
 import { seededDataDir } from '#test/helpers/pglite-template.ts';
-import { buildTestApp, LogCollector, sharedDatabase } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
+import { buildTestApp, sharedDatabase } from '#test/helpers/test-app.ts';
 
 describe('request logging', () => {
   test('one line per request with id, method, route, status and duration', async () => {

@@ -15,7 +15,7 @@ import {
   describeEachDatabase,
   type TestDatabase,
 } from '#test/helpers/database.ts';
-import { LogCollector } from '#test/helpers/test-app.ts';
+import { LogCollector } from '#test/helpers/log-collector.ts';
 import { createAccountEmailsService } from './account-emails.service.ts';
 import { InvalidResetTokenError, TooManyAttemptsError } from './errors.ts';
 import { createAttemptThrottle } from './login-throttle.ts';
