@@ -155,7 +155,7 @@ function rawStats(db: Database, linkId: string, since: Date) {
       .select({ clickedAt: clicks.clickedAt })
       .from(clicks)
       .where(inWindow)
-      .orderBy(desc(clicks.clickedAt), desc(clicks.id))
+      .orderBy(desc(clicks.clickedAt), desc(clicks.eventId))
       .limit(20),
   ]);
 }

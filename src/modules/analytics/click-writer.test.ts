@@ -50,7 +50,7 @@ await describeEachDatabase('click writer', (backend) => {
       .select()
       .from(clicks)
       .where(eq(clicks.linkId, linkId))
-      .orderBy(asc(clicks.clickedAt), asc(clicks.id));
+      .orderBy(asc(clicks.clickedAt), asc(clicks.eventId));
 
   before(async () => {
     database = await createTestDatabase(backend);

@@ -172,6 +172,36 @@ await describeEachDatabase('clicks repository', (backend) => {
     await assertRollupsMatchClicks(db, link.id);
   });
 
+  test('eight batches of one link at once, sharing clicks and visitors, each click counted once', async () => {
+    const link = await createLink(db);
+    const all = mixedClicks(link.id, 900);
+    // Overlapping slices, half of them reversed: statements on their own sort what they lock,
+    // so no order of arrival can deadlock them.
+    const batches = Array.from({ length: 8 }, (_, index) => {
+      const slice = all.slice(index * 100, index * 100 + 200);
+      return index % 2 === 0 ? slice : slice.reverse();
+    });
+    const inserted = await Promise.all(batches.map((batch) => repository.insertMany(batch)));
+    assert.equal(
+      inserted.reduce((sum, count) => sum + count, 0),
+      900,
+    );
+    assert.equal((await clicksOf(db, link.id)).length, 900);
+    await assertRollupsMatchClicks(db, link.id);
+  });
+
+  test('a link deleted while its batches are written keeps no click and no rollup', async () => {
+    const link = await createLink(db);
+    const all = mixedClicks(link.id, 1_200);
+    await Promise.all([
+      ...[0, 1, 2].map((index) => repository.insertMany(all.slice(index * 400, index * 400 + 400))),
+      db.delete(links).where(eq(links.id, link.id)),
+      repository.insertMany(mixedClicks(link.id, 50)),
+    ]);
+    assert.equal((await clicksOf(db, link.id)).length, 0);
+    assert.deepEqual(await storedRollupsOf(db, link.id), { daily: [], values: [] });
+  });
+
   test(
     'two batches of one link take turns, never deadlock, and count each click once',
     { skip: backend === 'pglite' && 'PGlite runs one transaction at a time' },

@@ -120,7 +120,7 @@ export function createStatsRepository(db: Database) {
         })
         .from(clicks)
         .where(inWindow(linkId, since))
-        .orderBy(desc(clicks.clickedAt), desc(clicks.id))
+        .orderBy(desc(clicks.clickedAt), desc(clicks.eventId))
         .limit(limit);
     },
 
