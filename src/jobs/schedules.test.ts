@@ -22,24 +22,38 @@ test('every schedule names a registered job', () => {
   for (const schedule of SCHEDULES) assert.ok(JOB_NAMES.includes(schedule.job));
 });
 
-test('in process: each schedule enqueues its job every period until stopped', async () => {
+test('in process: each schedule enqueues its job every period until stopped', async (t) => {
   const ran: JobName[] = [];
   const record = (name: JobName) => () => {
     ran.push(name);
     return Promise.resolve();
   };
-  const dispatch = createJobDispatcher(
-    Object.fromEntries(JOB_NAMES.map((name) => [name, record(name)])),
+  const jobs = createEagerQueue(
+    createJobDispatcher(Object.fromEntries(JOB_NAMES.map((name) => [name, record(name)]))),
   );
-  const stop = startInProcessSchedules(createEagerQueue(dispatch), logger, [
+  // Counted as the timer fires, before any job runs: what tick() can show at once.
+  let enqueued = 0;
+  const counted: typeof jobs = {
+    ...jobs,
+    enqueue: (...args) => {
+      enqueued += 1;
+      return jobs.enqueue(...args);
+    },
+  };
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const stop = startInProcessSchedules(counted, logger, [
     { job: 'purge-expired-auth', everyMs: 20 },
   ]);
-  await until(() => ran.length >= 3, 'three runs', 5_000);
-  stop();
-  const runs = ran.length;
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(ran.length, runs, 'no run after stop');
+  t.mock.timers.tick(19);
+  assert.equal(enqueued, 0, 'nothing before the first period');
+  t.mock.timers.tick(41);
+  assert.equal(enqueued, 3, 'one run per period');
+  await until(() => ran.length === 3, 'the three runs');
   assert.ok(ran.every((name) => name === 'purge-expired-auth'));
+  stop();
+  // A timer left running would fire inside tick(), fifty times.
+  t.mock.timers.tick(1_000);
+  assert.equal(enqueued, 3, 'no run after stop');
 });
 
 await describe('Redis schedules', (await redisReachable()) ? {} : { skip: SKIP_REDIS }, () => {

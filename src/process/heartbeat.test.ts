@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_STALE_MS, heartbeatAge, startHeartbeat } from './heartbeat.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'hoplink-heartbeat-'));
@@ -11,7 +10,8 @@ after(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-test('a heartbeat is fresh while it beats and gone once stopped', async () => {
+test('a heartbeat is fresh while it beats and gone once stopped', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
   const path = join(directory, 'beat');
   assert.equal(heartbeatAge(path), null, 'no file before the worker starts');
   const heartbeat = startHeartbeat(path, 20);
@@ -20,7 +20,7 @@ test('a heartbeat is fresh while it beats and gone once stopped', async () => {
     utimesSync(path, old, old);
     assert.ok((heartbeatAge(path) ?? 0) > HEARTBEAT_STALE_MS, 'an old touch reads as stale');
     // The interval touches it again, so a live event loop reads as fresh.
-    await sleep(100);
+    t.mock.timers.tick(20);
     const age = heartbeatAge(path);
     assert.ok(age !== null && age < HEARTBEAT_STALE_MS, `fresh again, got ${String(age)} ms`);
   } finally {
@@ -29,12 +29,13 @@ test('a heartbeat is fresh while it beats and gone once stopped', async () => {
   assert.equal(heartbeatAge(path), null, 'a stopped worker leaves no heartbeat');
 });
 
-test('a heartbeat file removed from under the worker is written again', async () => {
+test('a heartbeat file removed from under the worker is written again', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
   const path = join(directory, 'removed');
   const heartbeat = startHeartbeat(path, 20);
   try {
     rmSync(path);
-    await sleep(100);
+    t.mock.timers.tick(20);
     assert.notEqual(heartbeatAge(path), null);
   } finally {
     heartbeat.stop();

@@ -8,11 +8,23 @@ import { afterEach } from 'node:test';
 import { format } from 'node:util';
 import { unexpectedErrorLines } from './log-collector.ts';
 
+/**
+ * Node's own notice that `mock.timers` is experimental (Node 20 and 22), printed through
+ * console.error the first time a test mocks timers: the runtime talking about the test, not the
+ * code under test.
+ */
+const RUNTIME_NOTICES = [
+  /^\(node:\d+\) ExperimentalWarning: The MockTimers API is an experimental/,
+];
+
 const consoleLines: string[] = [];
 for (const level of ['error', 'warn'] as const) {
   const original = console[level].bind(console);
   console[level] = (...args: unknown[]) => {
-    consoleLines.push(`console.${level}: ${format(...args)}`);
+    const line = format(...args);
+    if (!RUNTIME_NOTICES.some((notice) => notice.test(line))) {
+      consoleLines.push(`console.${level}: ${line}`);
+    }
     original(...args);
   };
 }

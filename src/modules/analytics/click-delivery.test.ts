@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { until } from '#test/helpers/until.ts';
 import { createClickDelivery, type ClickDelivery } from './click-delivery.ts';
@@ -44,6 +43,29 @@ function fakeQueue() {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Counts the replays a spool is asked for as they start, and resolves `sending` when a replay
+ * first hands a batch to the queue: what a test on a mocked clock can observe without waiting.
+ */
+function watchReplays(spool: ClickSpool) {
+  const replay = spool.replay.bind(spool);
+  let reachedQueue: () => void = () => undefined;
+  const watch = {
+    started: 0,
+    sending: new Promise<void>((resolve) => {
+      reachedQueue = resolve;
+    }),
+  };
+  spool.replay = (send) => {
+    watch.started += 1;
+    return replay((batch) => {
+      reachedQueue();
+      return send(batch);
+    });
+  };
+  return watch;
 }
 
 /**
@@ -362,22 +384,26 @@ describe('click delivery', { timeout: 60_000 }, () => {
     assert.deepEqual(await spooledBatches(dir), []);
   });
 
-  test('close() stops the replay timer and leaves the spool files for the next process', async () => {
+  test('close() stops the replay timer and leaves the spool files for the next process', async (t) => {
     const dir = freshDir();
     const spool = spoolOf(dir, 3001);
+    const replays = watchReplays(spool);
     const queue = fakeQueue();
+    // On a mocked clock a timer left armed fires inside tick(), and a replay starts right there.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { delivery } = deliveryOf({ queue, spool, replayIntervalMs: 20 });
     queue.set('down');
     await delivery.deliver(clicks(1));
     await delivery.deliver(clicks(2, 3));
-    // Right after a spooled batch a replay is due (or running): close cancels it.
+    // A replay is due in 20 ms: close cancels it.
     await delivery.close();
     const callsAtClose = queue.calls;
 
     queue.set('up');
-    // Many replay intervals: a live timer would have sent the spool by now.
-    await sleep(400);
+    t.mock.timers.tick(1_000);
+    assert.equal(replays.started, 0, 'no replay after close');
     assert.equal(queue.calls, callsAtClose);
+    t.mock.timers.reset();
     assert.deepEqual(queue.sent, []);
     const left = await spooledBatches(dir);
     assert.deepEqual(
@@ -397,20 +423,28 @@ describe('click delivery', { timeout: 60_000 }, () => {
     );
   });
 
-  test('close() during a replay waits for it and schedules no other', async () => {
+  test('close() during a replay waits for it and schedules no other', async (t) => {
     const dir = freshDir();
     const spool = spoolOf(dir, 3003);
+    const replays = watchReplays(spool);
     const queue = fakeQueue();
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { delivery } = deliveryOf({ queue, spool, sendTimeoutMs: 100, replayIntervalMs: 10 });
     queue.set('down');
     await delivery.deliver(clicks(1));
     queue.set('hanging');
-    await until(() => queue.calls >= 2, 'a replay is waiting on the queue', 10_000);
-    await delivery.close();
+    t.mock.timers.tick(10);
+    await replays.sending;
+    assert.equal(queue.calls, 2, 'the replay is waiting on the queue');
+    const closing = delivery.close();
+    // The queue never answers: the send times out, the replay ends, and only then does close.
+    t.mock.timers.tick(100);
+    await closing;
     const callsAtClose = queue.calls;
 
     queue.set('up');
-    await sleep(300);
+    t.mock.timers.tick(1_000);
+    assert.equal(replays.started, 1, 'no replay scheduled after close');
     assert.equal(queue.calls, callsAtClose);
     assert.deepEqual(queue.sent, []);
     assert.deepEqual(
