@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,45 +6,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { FindingId } from '#src/settings/index.ts';
+import { runInProcess, type CliRun as Run } from '#test/helpers/cli.ts';
 import { writeTlsFiles, type TlsFiles } from '#test/helpers/tls.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'src', 'main.ts');
-// Resolved here so the CLI can run from a temporary directory, far from node_modules.
-const TSX = import.meta.resolve('tsx');
 
 type Env = Record<string, string | undefined>;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 const SECRET_KEY = randomBytes(48).toString('base64url');
 
-/** Runs `hoplink check …` as a subprocess with only PATH, HOME and `env` in its environment. */
-function check(args: string[], env: Env, cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'check', ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      timeout: 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      // Whatever the outcome, the secret itself must never be printed.
-      assert.ok(
-        !stdout.includes(SECRET_KEY) && !stderr.includes(SECRET_KEY),
-        'SECRET_KEY was printed',
-      );
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs `hoplink check …` with exactly `env` as its environment, from `cwd`. */
+async function check(args: string[], env: Env, cwd: string): Promise<Run> {
+  const run = await runInProcess(['check', ...args], { env, cwd });
+  // Whatever the outcome, the secret itself must never be printed.
+  assert.ok(
+    !run.stdout.includes(SECRET_KEY) && !run.stderr.includes(SECRET_KEY),
+    'SECRET_KEY was printed',
+  );
+  return run;
 }
 
 /** The finding ids in the human output of one level. */
@@ -80,6 +58,10 @@ const GOOD: Env = {
   EMAIL_URL: 'smtp://127.0.0.1:1',
   ADMIN_PATH: '/staff-q8w2',
   ADMIN_ALLOWED_IPS: '203.0.113.0/24,2001:db8::/32',
+  // Open sign-up without it is W025 (decision 0027).
+  EMAIL_VERIFICATION: 'true',
+  // Keeping clicks forever is I004 (decision 0024).
+  CLICK_RETENTION_DAYS: '90',
 };
 
 describe('hoplink check --deploy', { concurrency: 4 }, () => {
@@ -139,6 +121,8 @@ describe('hoplink check --deploy', { concurrency: 4 }, () => {
         REDIS_URL: GOOD.REDIS_URL,
         EMAIL_URL: GOOD.EMAIL_URL,
         ADMIN_PATH: GOOD.ADMIN_PATH,
+        EMAIL_VERIFICATION: GOOD.EMAIL_VERIFICATION,
+        CLICK_RETENTION_DAYS: GOOD.CLICK_RETENTION_DAYS,
       },
       '--fail-level',
       'warning',

@@ -10,14 +10,16 @@ import {
 import { databaseChecks } from '#src/db/database-checks.ts';
 import { databaseTarget } from '#src/db/database-target.ts';
 import { CHECK } from './commands.ts';
-import { dotenvOption, parseCommand, UsageError, withUsage } from './common.ts';
+import { parseCommand, settingsSource, UsageError, withUsage } from './common.ts';
+import type { Invocation } from './invocation.ts';
 
 /**
  * `hoplink check [--deploy] [--fail-level L] [--json]`: reports every finding; exits 1 when any
  * is at or above the fail level (default: error), 0 otherwise, 2 on a usage error.
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  const { stdout } = invocation;
+  return withUsage(invocation.stderr, async () => {
     const { values } = parseCommand(CHECK, argv);
     const failLevel = values['fail-level'] as Level;
     if (!LEVELS.includes(failLevel))
@@ -25,7 +27,7 @@ export function run(argv: string[]): Promise<number> {
 
     const loaded = loadSettings({
       persistDevSecret: false,
-      ...dotenvOption(values.dotenv),
+      ...settingsSource(invocation, values.dotenv),
     });
     const findings: Finding[] = [
       ...loaded.findings,
@@ -35,16 +37,16 @@ export function run(argv: string[]): Promise<number> {
     const failing = findings.filter((finding) => atLeast(finding.level, failLevel));
 
     if (values.json) {
-      process.stdout.write(
+      stdout.write(
         `${JSON.stringify({ profile: loaded.settings.profile, deploy: Boolean(values.deploy), failLevel, findings }, null, 2)}\n`,
       );
     } else {
-      for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
+      for (const finding of findings) stdout.write(`${formatFinding(finding)}\n`);
       const counts = LEVELS.map((level) => {
         const count = findings.filter((finding) => finding.level === level).length;
         return `${count} ${level === 'info' ? 'note' : level}${count === 1 ? '' : 's'}`;
       }).reverse();
-      process.stdout.write(
+      stdout.write(
         `${findings.length === 0 ? 'No issues found' : counts.join(', ')} (profile ${loaded.settings.profile}${values.deploy ? ', deploy audit' : ''}).\n`,
       );
     }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { forbiddenCharacterProblem } from '#src/lib/control-characters.ts';
 import {
@@ -12,15 +13,24 @@ import { formatError } from '#src/lib/log-safety.ts';
 import { closestMatch } from '#src/lib/suggest.ts';
 import { EXIT_USAGE, type CommandSpec, type Flags } from './commands.ts';
 import { DependencyUnavailableError } from './dependency-failure.ts';
+import type { Invocation, OutputStream } from './invocation.ts';
 
 /** Thrown for a malformed command line; main turns it into exit code 2. */
 export class UsageError extends Error {}
 
-/** The loader option for `--dotenv`; a file named explicitly must exist. */
-export function dotenvOption(path: string | undefined): { envFile?: string } {
-  if (path === undefined) return {};
-  if (!existsSync(path)) throw new UsageError(`--dotenv: no such file: ${path}`);
-  return { envFile: path };
+/**
+ * Where a command's settings come from: the invocation's environment and working directory, and
+ * `--dotenv FILE` instead of `./.env` (a file named explicitly must exist).
+ */
+export function settingsSource(
+  invocation: Invocation,
+  dotenv: string | undefined,
+): LoadSettingsOptions {
+  const source = { env: invocation.env, cwd: invocation.cwd };
+  if (dotenv === undefined) return source;
+  const envFile = resolve(invocation.cwd, dotenv);
+  if (!existsSync(envFile)) throw new UsageError(`--dotenv: no such file: ${dotenv}`);
+  return { ...source, envFile };
 }
 
 /**
@@ -101,12 +111,16 @@ function describeParseError(
  * Loads settings for a command that runs Hoplink (serve, worker…): prints every finding to
  * stderr and returns null when any is an error, so the command can exit 1 without starting.
  */
-export function loadSettingsOrReport(options: LoadSettingsOptions): LoadedSettings | null {
-  const loaded = loadSettings(options);
-  if (loaded.findings.length > 0) process.stderr.write(`${formatFindings(loaded.findings)}\n`);
+export function loadSettingsOrReport(
+  invocation: Invocation,
+  dotenv: string | undefined,
+): LoadedSettings | null {
+  const loaded = loadSettings(settingsSource(invocation, dotenv));
+  const { stderr } = invocation;
+  if (loaded.findings.length > 0) stderr.write(`${formatFindings(loaded.findings)}\n`);
   if (hasErrors(loaded.findings)) {
     const count = loaded.findings.filter((finding) => finding.level === 'error').length;
-    process.stderr.write(
+    stderr.write(
       `\nHoplink cannot start: ${count} configuration error${count === 1 ? '' : 's'} (profile ${loaded.settings.profile}). Fix them and start again; \`hoplink check --deploy\` audits the rest.\n`,
     );
     return null;
@@ -117,24 +131,28 @@ export function loadSettingsOrReport(options: LoadSettingsOptions): LoadedSettin
 /**
  * Runs a command body, mapping usage errors to exit code 2 and an unreachable dependency to its
  * message and exit code `failed` (1 unless the command says otherwise): expected failures, told
- * in a line or two rather than a stack trace. Anything else exits `failed` too, with a stack
- * trace that went through the log serializer.
+ * on `stderr` in a line or two rather than a stack trace. Anything else exits `failed` too, with
+ * a stack trace that went through the log serializer.
  */
-export async function withUsage(body: () => Promise<number> | number, failed = 1): Promise<number> {
+export async function withUsage(
+  stderr: OutputStream,
+  body: () => Promise<number> | number,
+  failed = 1,
+): Promise<number> {
   try {
     return await body();
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`hoplink: ${error.message}\n`);
+      stderr.write(`hoplink: ${error.message}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof DependencyUnavailableError) {
-      process.stderr.write(`hoplink: ${error.message}\n`);
+      stderr.write(`hoplink: ${error.message}\n`);
       return failed;
     }
     // A bug: its stack is wanted, but not what Node would print with it (every property of the
     // error, such as a failed query's parameters).
-    process.stderr.write(`hoplink: ${formatError(error)}\n`);
+    stderr.write(`hoplink: ${formatError(error)}\n`);
     return failed;
   }
 }

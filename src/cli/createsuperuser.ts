@@ -1,16 +1,17 @@
 import type { Container } from '#src/container.ts';
 import { createContainer } from '#src/container.ts';
 import { CREATESUPERUSER } from './commands.ts';
-import {
-  cleanText,
-  dotenvOption,
-  loadSettingsOrReport,
-  parseCommand,
-  UsageError,
-  withUsage,
-} from './common.ts';
+import { cleanText, loadSettingsOrReport, parseCommand, UsageError, withUsage } from './common.ts';
 import { reaching } from './dependency-failure.ts';
-import { ask, askHidden, readFirstLine, reportRefusal } from './terminal.ts';
+import type { Invocation } from './invocation.ts';
+import {
+  ask,
+  askHidden,
+  readFirstLine,
+  reportRefusal,
+  terminalOf,
+  type Terminal,
+} from './terminal.ts';
 
 interface Answers {
   readonly email: string;
@@ -19,24 +20,31 @@ interface Answers {
 }
 
 /** From a terminal: prompts for what the flags did not give, the password twice and hidden. */
-async function askInteractively(given: { email?: string; username?: string }): Promise<Answers> {
-  const email = given.email ?? cleanText(await ask('Email address: '), 'the email address');
-  const username = given.username ?? cleanText(await ask('Username: '), 'the username');
-  const password = cleanText(await askHidden('Password: '), 'the password');
-  if ((await askHidden('Password (again): ')) !== password) {
+async function askInteractively(
+  terminal: Terminal,
+  given: { email?: string; username?: string },
+): Promise<Answers> {
+  const email =
+    given.email ?? cleanText(await ask(terminal, 'Email address: '), 'the email address');
+  const username = given.username ?? cleanText(await ask(terminal, 'Username: '), 'the username');
+  const password = cleanText(await askHidden(terminal, 'Password: '), 'the password');
+  if ((await askHidden(terminal, 'Password (again): ')) !== password) {
     throw new UsageError('the two passwords differ; nothing was created');
   }
   return { email, username, password };
 }
 
 /** From automation: both flags, and the password as the first line of stdin. */
-async function readPiped(given: { email?: string; username?: string }): Promise<Answers> {
+async function readPiped(
+  stdin: NodeJS.ReadableStream,
+  given: { email?: string; username?: string },
+): Promise<Answers> {
   if (given.email === undefined || given.username === undefined) {
     throw new UsageError(
       '--email and --username are required when stdin is not a terminal (the password is read from stdin)',
     );
   }
-  const password = await readFirstLine();
+  const password = await readFirstLine(stdin);
   if (password === null || password === '') {
     throw new UsageError('no password on stdin: pipe it as one line');
   }
@@ -50,25 +58,28 @@ async function readPiped(given: { email?: string; username?: string }): Promise<
  * never a flag (flags show in `ps` and shell history). The sign-up rules apply. With the
  * embedded database, stop `serve` first: PGlite allows one process at a time.
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  return withUsage(invocation.stderr, async () => {
     const { values } = parseCommand(CREATESUPERUSER, argv);
     const given = {
       ...(values.email === undefined ? {} : { email: values.email }),
       ...(values.username === undefined ? {} : { username: values.username }),
     };
-    const answers = process.stdin.isTTY ? await askInteractively(given) : await readPiped(given);
-    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    const terminal = terminalOf(invocation);
+    const answers = terminal
+      ? await askInteractively(terminal, given)
+      : await readPiped(invocation.stdin, given);
+    const loaded = loadSettingsOrReport(invocation, values.dotenv);
     if (!loaded) return 1;
     const container: Container = await reaching('database', loaded.settings, () =>
-      createContainer(loaded.settings, { logDestination: process.stderr }),
+      createContainer(loaded.settings, { logDestination: invocation.stderr }),
     );
     try {
       const user = await container.users.createSuperuser(answers);
-      process.stdout.write(`Created staff account ${user.username} <${user.email}>.\n`);
+      invocation.stdout.write(`Created staff account ${user.username} <${user.email}>.\n`);
       return 0;
     } catch (error) {
-      return reportRefusal(error);
+      return reportRefusal(error, invocation.stderr);
     } finally {
       await container.close();
     }

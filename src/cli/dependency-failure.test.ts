@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { runHoplink, showRun, type CliRun } from '#test/helpers/cli.ts';
+import { runHoplink, runInProcess, showRun, type CliRun } from '#test/helpers/cli.ts';
 import { POSTGRES_ADMIN_URL, postgresReachable } from '#test/helpers/database.ts';
 import { PrivatePostgres, postgresServerInstalled } from '#test/helpers/postgres-server.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
@@ -60,7 +60,7 @@ describe('commands whose database cannot be used say why in a line or two', () =
   test('migrate: nothing listens on the port', async () => {
     const env = await productionEnv();
     const port = new URL(env.DATABASE_URL).port;
-    const run = await runHoplink(['migrate'], { env });
+    const run = await runInProcess(['migrate'], { env });
     assertClearFailure(
       run,
       new RegExp(
@@ -75,7 +75,7 @@ describe('commands whose database cannot be used say why in a line or two', () =
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
-      const run = await runHoplink(['migrate'], {
+      const run = await runInProcess(['migrate'], {
         env: await productionEnv({
           DATABASE_URL: `postgres://hoplink:${DB_PASSWORD}@127.0.0.1:${String(port)}/hopdb`,
         }),
@@ -95,7 +95,7 @@ describe('commands whose database cannot be used say why in a line or two', () =
       const name = `hoplink_missing_${randomBytes(4).toString('hex')}`;
       url.pathname = `/${name}`;
       url.password = DB_PASSWORD;
-      const run = await runHoplink(['migrate'], {
+      const run = await runInProcess(['migrate'], {
         env: await productionEnv({ DATABASE_URL: url.toString() }),
       });
       assertClearFailure(
@@ -115,7 +115,7 @@ describe('commands whose database cannot be used say why in a line or two', () =
       const role = `hoplink_nobody_${randomBytes(4).toString('hex')}`;
       url.username = role;
       url.password = DB_PASSWORD;
-      const run = await runHoplink(['migrate'], {
+      const run = await runInProcess(['migrate'], {
         env: await productionEnv({ DATABASE_URL: url.toString() }),
       });
       assertClearFailure(
@@ -140,7 +140,7 @@ describe('commands whose database cannot be used say why in a line or two', () =
       });
 
       test('migrate: a wrong password', async () => {
-        const run = await runHoplink(['migrate'], {
+        const run = await runInProcess(['migrate'], {
           env: await productionEnv({
             DATABASE_URL: server.url('postgres', 'postgres', DB_PASSWORD),
           }),
@@ -160,33 +160,29 @@ describe('commands whose database cannot be used say why in a line or two', () =
     const env = await productionEnv();
     const says =
       /^hoplink: cannot use the database "hopdb" on 127\.0\.0\.1:\d+: connection refused\./;
-    assertClearFailure(
-      await runHoplink(['token', 'create', '--email', 'a@example.com', '--name', 'ci'], { env }),
-      says,
-    );
-    assertClearFailure(
-      await runHoplink(['createsuperuser', '--email', 'a@example.com', '--username', 'admin'], {
+    const [token, createsuperuser, worker] = await Promise.all([
+      runInProcess(['token', 'create', '--email', 'a@example.com', '--name', 'ci'], { env }),
+      runInProcess(['createsuperuser', '--email', 'a@example.com', '--username', 'admin'], {
         env,
         input: `${secret('pw')}\n`,
       }),
-      says,
-    );
-    if (redisUp) {
-      // The worker checks Redis first: this one answers.
-      assertClearFailure(
-        await runHoplink(['worker'], { env: { ...env, REDIS_URL: TEST_REDIS_URL } }),
-        says,
-      );
-    }
+      // The worker checks Redis first: this one answers. Then its container's logger writes to
+      // the process's stdout, not the invocation's (decision 0025): only a process shows it all.
+      redisUp ? runHoplink(['worker'], { env: { ...env, REDIS_URL: TEST_REDIS_URL } }) : null,
+    ]);
+    assertClearFailure(token, says);
+    assertClearFailure(createsuperuser, says);
+    if (worker) assertClearFailure(worker, says);
   });
 });
 
+// The worker fails before it has a logger (or a signal handler): in-process runs see all it prints.
 describe('the worker, when Redis cannot be used, says so and exits', () => {
   test('nothing listens on the port', async () => {
     const env = await productionEnv();
     const port = new URL(env.REDIS_URL).port;
     assertClearFailure(
-      await runHoplink(['worker'], { env }),
+      await runInProcess(['worker'], { env }),
       new RegExp(
         `^hoplink: cannot use Redis at 127\\.0\\.0\\.1:${port}: connection refused\\.\\n  Check REDIS_URL`,
       ),
@@ -202,7 +198,7 @@ describe('the worker, when Redis cannot be used, says so and exits', () => {
         const client = new Redis(redis.url);
         await client.config('SET', 'requirepass', secret('right'));
         client.disconnect();
-        const run = await runHoplink(['worker'], {
+        const run = await runInProcess(['worker'], {
           env: await productionEnv({
             REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:${String(redis.port)}`,
           }),
@@ -222,7 +218,7 @@ test('send-test-email: an SMTP server nobody runs', async () => {
   const env = await productionEnv();
   const port = new URL(env.EMAIL_URL).port;
   assertClearFailure(
-    await runHoplink(['send-test-email', 'ops@example.com'], { env }),
+    await runInProcess(['send-test-email', 'ops@example.com'], { env }),
     new RegExp(
       `^could not send to ops@example\\.com: cannot use the SMTP server at 127\\.0\\.0\\.1:${port}: connection refused\\.\\n  Check EMAIL_URL`,
     ),
@@ -230,7 +226,7 @@ test('send-test-email: an SMTP server nobody runs', async () => {
 });
 
 test('check --deploy notes an unreachable database and carries on', async () => {
-  const run = await runHoplink(['check', '--deploy'], { env: await productionEnv() });
+  const run = await runInProcess(['check', '--deploy'], { env: await productionEnv() });
   assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, showRun(run));
   assert.match(run.stdout, /INFO hoplink\.I001 DATABASE_URL: the database could not be reached/);
   assert.ok(!(run.stdout + run.stderr).includes(DB_PASSWORD));

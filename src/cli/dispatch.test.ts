@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { runHoplink, showRun } from '#test/helpers/cli.ts';
+import { runHoplink, runInProcess, showRun } from '#test/helpers/cli.ts';
 import { COMMANDS } from './commands.ts';
-import { runCli } from './dispatch.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -12,16 +11,7 @@ const VERSION = (
   }
 ).version;
 
-/** runCli in this process, with what it printed. */
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runInProcess(args);
 
 describe('hoplink help', () => {
   test('--help, -h, help and no command list every command on one line each', async () => {
@@ -64,7 +54,7 @@ describe('hoplink help', () => {
 
   test('help reads no settings: a production environment missing everything still gets it', async () => {
     const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
-    const run = await runHoplink(['serve', '--help'], { env });
+    const run = await runInProcess(['serve', '--help'], { env });
     assert.equal(run.code, 0, showRun(run));
     assert.equal(run.stderr, '', showRun(run));
     assert.match(run.stdout, /^Usage: hoplink serve /);
@@ -79,7 +69,7 @@ describe('hoplink --version', () => {
     }
   });
 
-  test('in a real process too', async () => {
+  test('in a real process too: main.ts prints it and exits 0', async () => {
     const run = await runHoplink(['--version']);
     assert.equal(run.code, 0, showRun(run));
     assert.equal(run.stdout, `${VERSION}\n`);
@@ -114,11 +104,11 @@ describe('mistakes on the command line exit 2 with a suggestion', () => {
     assert.match(flag.stderr, /^hoplink: "--port" is not a command; the command comes first/);
   });
 
-  test('an unknown flag: one line naming it, the nearest flag and the help (real processes)', async () => {
+  test('an unknown flag: one line naming it, the nearest flag and the help', async () => {
     const [serve, migrate, far] = await Promise.all([
-      runHoplink(['serve', '--prot', '8000']),
-      runHoplink(['migrate', '--chek']),
-      runHoplink(['worker', `--${randomBytes(3).toString('hex')}zz`]),
+      runInProcess(['serve', '--prot', '8000']),
+      runInProcess(['migrate', '--chek']),
+      runInProcess(['worker', `--${randomBytes(3).toString('hex')}zz`]),
     ]);
     assert.equal(serve.code, 2, showRun(serve));
     assert.equal(
@@ -135,6 +125,16 @@ describe('mistakes on the command line exit 2 with a suggestion', () => {
       far.stderr,
       /^hoplink: unknown flag "--\w+" for worker\. See "hoplink worker --help"\.\n$/,
     );
+  });
+
+  test('in a real process, main.ts exits with the usage error code and its one line', async () => {
+    const run = await runHoplink(['serve', '--prot', '8000']);
+    assert.equal(run.code, 2, showRun(run));
+    assert.equal(
+      run.stderr,
+      'hoplink: unknown flag "--prot" for serve. Did you mean "--port"? See "hoplink serve --help".\n',
+    );
+    assert.equal(run.stdout, '');
   });
 });
 

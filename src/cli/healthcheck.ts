@@ -3,7 +3,8 @@ import { request as httpsRequest } from 'node:https';
 import { isIPv6 } from 'node:net';
 import { HEARTBEAT_STALE_MS, heartbeatAge } from '#src/process/heartbeat.ts';
 import { HEALTHCHECK } from './commands.ts';
-import { dotenvOption, loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
+import { loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
+import type { Invocation } from './invocation.ts';
 
 /** A probe that hangs is a failed probe; container runtimes kill it later than this anyway. */
 const PROBE_TIMEOUT_MS = 3_000;
@@ -35,20 +36,21 @@ function getStatus(url: URL, tls: boolean): Promise<number> {
  * local web server's /healthz (liveness: no dependency is touched); with --worker it checks that
  * `hoplink worker` touched its heartbeat file within the last 30 s. Exit 0 healthy, 1 not.
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  const { stderr } = invocation;
+  return withUsage(stderr, async () => {
     const { values } = parseCommand(HEALTHCHECK, argv);
     if (values.worker) {
       const age = heartbeatAge();
       if (age === null || age > HEARTBEAT_STALE_MS) {
         const seen =
           age === null ? 'no heartbeat file' : `last heartbeat ${Math.round(age / 1000)} s ago`;
-        process.stderr.write(`worker unhealthy: ${seen}\n`);
+        stderr.write(`worker unhealthy: ${seen}\n`);
         return 1;
       }
       return 0;
     }
-    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    const loaded = loadSettingsOrReport(invocation, values.dotenv);
     if (!loaded) return 1;
     const { settings } = loaded;
     const host = probeHost(settings.serverHost);
@@ -59,9 +61,9 @@ export function run(argv: string[]): Promise<number> {
     try {
       const status = await getStatus(url, tls);
       if (status === 200) return 0;
-      process.stderr.write(`web unhealthy: ${url.href} answered ${status}\n`);
+      stderr.write(`web unhealthy: ${url.href} answered ${status}\n`);
     } catch (error) {
-      process.stderr.write(`web unhealthy: ${url.href}: ${(error as Error).message}\n`);
+      stderr.write(`web unhealthy: ${url.href}: ${(error as Error).message}\n`);
     }
     return 1;
   });

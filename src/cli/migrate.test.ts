@@ -1,47 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { loadMigrations, MIGRATION_LOCK_ID, MIGRATION_LOCK_WAIT } from '#src/db/migrator.ts';
 import { createLogger } from '#src/lib/logger.ts';
+import {
+  runInProcess,
+  showRun as show,
+  startInProcess,
+  type CliRun as Run,
+} from '#test/helpers/cli.ts';
 import { POSTGRES_ADMIN_URL, postgresReachable } from '#test/helpers/database.ts';
+import { until } from '#test/helpers/until.ts';
 import { migrationProgress } from './migrate.ts';
 
-const MAIN = join(import.meta.dirname, '..', 'main.ts');
-const TSX = import.meta.resolve('tsx');
-/** An empty working directory, so a developer's own .env never leaks into these runs. */
-const CWD = mkdtempSync(join(tmpdir(), 'hoplink-migrate-cwd-'));
 const SECRET_KEY = randomBytes(48).toString('base64url');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function hoplink(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', TSX, MAIN, ...args],
-      {
-        cwd: CWD,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-const show = (run: Run) => `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
+const hoplink = (args: string[], env: Record<string, string>) => runInProcess(args, { env });
 
 /** Production settings that pass every check; `DATABASE_URL` is the test's to give. */
 const productionEnv = (databaseUrl: string) => ({
@@ -174,32 +152,26 @@ describe(
       const holder = new pg.Client({ connectionString: url.toString() });
       await holder.connect();
       await holder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-      const child = spawn(process.execPath, ['--import', TSX, MAIN, 'migrate'], {
-        cwd: CWD,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const migrate = startInProcess(['migrate'], { env });
+      let finished = false;
+      void migrate.result.finally(() => (finished = true));
       try {
-        const deadline = Date.now() + 30_000;
-        while (!stdout.includes(MIGRATION_LOCK_WAIT) && child.exitCode === null) {
-          assert.ok(Date.now() < deadline, `no waiting line:\n${stdout}\n${stderr}`);
-          await sleep(50);
-        }
-        assert.equal(child.exitCode, null, `migrate did not wait:\n${stdout}\n${stderr}`);
+        await until(
+          () => migrate.printed().stdout.includes(MIGRATION_LOCK_WAIT) || finished,
+          'the waiting line',
+          30_000,
+        );
+        const { stdout, stderr } = migrate.printed();
+        assert.equal(finished, false, `migrate did not wait:\n${stdout}\n${stderr}`);
         assert.doesNotMatch(stdout, /applied migration/, 'nothing is applied under another lock');
       } finally {
         await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
         await holder.end();
       }
-      const code = await Promise.race([exited, sleep(30_000, 'still running', { ref: false })]);
-      if (code === 'still running') child.kill('SIGKILL');
-      assert.equal(code, 0, `${stdout}\n${stderr}`);
-      assert.equal(stdout.split(MIGRATION_LOCK_WAIT).length - 1, 1, 'said once');
-      assert.equal((stdout.match(/applied migration/g) ?? []).length, loadMigrations().length);
+      const run = await migrate.result;
+      assert.equal(run.code, 0, show(run));
+      assert.equal(run.stdout.split(MIGRATION_LOCK_WAIT).length - 1, 1, 'said once');
+      assert.equal((run.stdout.match(/applied migration/g) ?? []).length, loadMigrations().length);
     });
 
     test('two concurrent migrate runs apply each migration once', async () => {

@@ -8,30 +8,40 @@ import {
 } from '#src/db/migrator.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import { MIGRATE, MIGRATE_CHECK_EXIT } from './commands.ts';
-import { dotenvOption, loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
+import { loadSettingsOrReport, parseCommand, withUsage } from './common.ts';
 import { reaching } from './dependency-failure.ts';
+import type { Invocation, OutputStream } from './invocation.ts';
 
 /**
  * `hoplink migrate [--check]`: applies pending migrations (each in a transaction, under a lock),
  * or with --check lists them. The exit codes are in MIGRATE's help (commands.ts).
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  const { stdout, stderr } = invocation;
+  return withUsage(stderr, async () => {
     const { values } = parseCommand(MIGRATE, argv);
     const check = values.check === true;
     // With --check, 1 means "pending": failing to tell must not look the same to a script.
     const failed = check ? MIGRATE_CHECK_EXIT.failed : 1;
-    return withUsage(async () => {
-      const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
-      if (!loaded) return failed;
-      const { settings } = loaded;
-      const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
-      const handle = await openDatabase(databaseTarget(settings));
-      // PostgreSQL is first reached by the first query, inside.
-      return reaching('database', settings, () =>
-        check ? checkPending(handle, logger) : migrate(handle, logger),
-      );
-    }, failed);
+    return withUsage(
+      stderr,
+      async () => {
+        const loaded = loadSettingsOrReport(invocation, values.dotenv);
+        if (!loaded) return failed;
+        const { settings } = loaded;
+        const logger = createLogger({
+          level: settings.logLevel,
+          format: settings.logFormat,
+          destination: stdout,
+        });
+        const handle = await openDatabase(databaseTarget(settings));
+        // PostgreSQL is first reached by the first query, inside.
+        return reaching('database', settings, () =>
+          check ? checkPending(handle, logger) : migrate(handle, logger, stdout),
+        );
+      },
+      failed,
+    );
   });
 }
 
@@ -93,9 +103,13 @@ function formatDuration(ms: number): string {
 }
 
 /** Applies pending migrations with progress on stdout; closes the handle. */
-async function migrate(handle: DatabaseHandle, logger: Logger): Promise<number> {
+async function migrate(
+  handle: DatabaseHandle,
+  logger: Logger,
+  screen: OutputStream,
+): Promise<number> {
   try {
-    const applied = await applyMigrations(handle, migrationProgress(logger, process.stdout));
+    const applied = await applyMigrations(handle, migrationProgress(logger, screen));
     logger.info(
       { database: handle.description, applied: applied.length },
       applied.length ? 'database migrated' : 'database already up to date',

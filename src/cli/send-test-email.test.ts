@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runHoplink, showRun } from '#test/helpers/cli.ts';
+import { runInProcess, showRun } from '#test/helpers/cli.ts';
 import { startSmtpServer } from '#test/helpers/smtp-server.ts';
 
 let smtp: ReturnType<typeof startSmtpServer>;
@@ -16,7 +16,7 @@ const env = () => ({ NODE_ENV: 'test', EMAIL_URL: `smtp://user:s3cret@127.0.0.1:
 
 test('send-test-email delivers one email and names the transport without its password', async () => {
   const to = `ops-${randomUUID()}@example.com`;
-  const run = await runHoplink(['send-test-email', to], { env: env() });
+  const run = await runInProcess(['send-test-email', to], { env: env() });
   assert.equal(run.code, 0, showRun(run));
   assert.match(
     run.stdout,
@@ -28,7 +28,7 @@ test('send-test-email delivers one email and names the transport without its pas
 });
 
 test('a refusing server is reported with exit 1', async () => {
-  const run = await runHoplink(['send-test-email', `broken-${randomUUID()}@example.com`], {
+  const run = await runInProcess(['send-test-email', `broken-${randomUUID()}@example.com`], {
     env: env(),
   });
   assert.equal(run.code, 1, showRun(run));
@@ -37,6 +37,6 @@ test('a refusing server is reported with exit 1', async () => {
 });
 
 test('a missing or malformed address is a usage error', async () => {
-  const run = await runHoplink(['send-test-email'], { env: env() });
+  const run = await runInProcess(['send-test-email'], { env: env() });
   assert.equal(run.code, 2, showRun(run));
 });

@@ -1,14 +1,9 @@
 import { createContainer, type Container } from '#src/container.ts';
 import { DEFAULT_API_TOKEN_SCOPES } from '#src/modules/accounts/index.ts';
 import { TOKEN } from './commands.ts';
-import {
-  dotenvOption,
-  loadSettingsOrReport,
-  parseCommand,
-  UsageError,
-  withUsage,
-} from './common.ts';
+import { loadSettingsOrReport, parseCommand, UsageError, withUsage } from './common.ts';
 import { reaching } from './dependency-failure.ts';
+import type { Invocation } from './invocation.ts';
 import { reportRefusal } from './terminal.ts';
 
 const USAGE =
@@ -18,13 +13,14 @@ const USAGE =
 async function create(
   container: Container,
   options: { email?: string; name?: string; scopes?: string },
+  { stdout, stderr }: Invocation,
 ): Promise<number> {
   if (options.email === undefined || options.name === undefined) {
     throw new UsageError(`token create needs --email and --name\n${USAGE}`);
   }
   const user = await container.users.findByEmail(options.email);
   if (!user) {
-    process.stderr.write(`hoplink: no account has the email address ${options.email}\n`);
+    stderr.write(`hoplink: no account has the email address ${options.email}\n`);
     return 1;
   }
   // Least privilege, as on /settings/tokens: writing is asked for, never implied.
@@ -40,21 +36,23 @@ async function create(
     scopes,
   });
   // Only the token on stdout, so `TOKEN=$(hoplink token create …)` captures exactly it.
-  process.stdout.write(`${token}\n`);
+  stdout.write(`${token}\n`);
   const access = apiToken.scopes.includes('links:write')
     ? ''
     : ' (read-only: pass --scopes links:read,links:write to let it change links)';
-  process.stderr.write(
+  stderr.write(
     `Created API token "${apiToken.name}" (${apiToken.prefix}) for ${user.email} with scopes ${apiToken.scopes.join(', ')}${access}. It is shown this once; only its hash is stored.\n`,
   );
   return 0;
 }
 
-async function revoke(container: Container, prefix: string): Promise<number> {
+async function revoke(
+  container: Container,
+  prefix: string,
+  { stdout }: Invocation,
+): Promise<number> {
   const revoked = await container.apiTokens.revokeByPrefix(prefix);
-  process.stdout.write(
-    `Revoked API token "${revoked.name}" (${revoked.prefix}) of ${revoked.email}.\n`,
-  );
+  stdout.write(`Revoked API token "${revoked.name}" (${revoked.prefix}) of ${revoked.email}.\n`);
   return 0;
 }
 
@@ -63,24 +61,24 @@ async function revoke(container: Container, prefix: string): Promise<number> {
  * (for automation), read-only unless --scopes names links:write; `hoplink token revoke <prefix>`
  * revokes one by the prefix lists show.
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  return withUsage(invocation.stderr, async () => {
     const { values, positionals } = parseCommand(TOKEN, argv);
     const [action, ...rest] = positionals;
     const valid =
       (action === 'create' && rest.length === 0) || (action === 'revoke' && rest.length === 1);
     if (!valid) throw new UsageError(USAGE);
-    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    const loaded = loadSettingsOrReport(invocation, values.dotenv);
     if (!loaded) return 1;
     const container = await reaching('database', loaded.settings, () =>
-      createContainer(loaded.settings, { logDestination: process.stderr }),
+      createContainer(loaded.settings, { logDestination: invocation.stderr }),
     );
     try {
       return action === 'create'
-        ? await create(container, values)
-        : await revoke(container, rest[0] ?? '');
+        ? await create(container, values, invocation)
+        : await revoke(container, rest[0] ?? '', invocation);
     } catch (error) {
-      return reportRefusal(error);
+      return reportRefusal(error, invocation.stderr);
     } finally {
       await container.close();
     }
