@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-// Keep in step with test/helpers/database.ts and test/helpers/browser.ts.
+// Keep in step with test/helpers/database.ts, test/helpers/browser.ts and test/helpers/prometheus.ts.
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHROMIUM_PATH = '/usr/bin/chromium';
+const PROMETHEUS_PATH = '/usr/bin/prometheus';
 const SKIPPED = 'not available: suites that need it are skipped';
 
 async function postgresAnswers() {
@@ -31,6 +32,9 @@ async function reportServices() {
   const postgres = await postgresAnswers();
   console.log(`PostgreSQL at ${postgresHost}: ${postgres ? 'available' : SKIPPED}`);
   console.log(`Chromium at ${CHROMIUM_PATH}: ${existsSync(CHROMIUM_PATH) ? 'available' : SKIPPED}`);
+  console.log(
+    `Prometheus at ${PROMETHEUS_PATH}: ${existsSync(PROMETHEUS_PATH) ? 'available' : SKIPPED}`,
+  );
   console.log(`Shared test database: ${database} (HOPLINK_TEST_DATABASE)`);
   if (database === 'postgres' && !postgres) {
     console.error(

@@ -5,15 +5,11 @@ import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
 import { registerSchedules } from '#src/jobs/schedules.ts';
 import { startWorkers } from '#src/jobs/worker-runner.ts';
 import { startHeartbeat } from '#src/process/heartbeat.ts';
+import { startWorkerMetrics } from '#src/process/worker-metrics.ts';
 import { WORKER } from './commands.ts';
-import {
-  dotenvOption,
-  loadSettingsOrReport,
-  parseCommand,
-  UsageError,
-  withUsage,
-} from './common.ts';
+import { loadSettingsOrReport, parseCommand, UsageError, withUsage } from './common.ts';
 import { reaching } from './dependency-failure.ts';
+import type { Invocation } from './invocation.ts';
 
 function parseQueues(value: string | undefined): QueueName[] {
   if (value === undefined) return [...QUEUE_NAMES];
@@ -71,16 +67,17 @@ async function checkRedis(url: string): Promise<void> {
  * from Redis until SIGTERM/SIGINT, then stops taking jobs, lets in-flight ones finish within
  * SERVER_SHUTDOWN_TIMEOUT (past it they go back to the queue), closes and exits 0.
  */
-export function run(argv: string[]): Promise<number> {
-  return withUsage(async () => {
+export function run(argv: string[], invocation: Invocation): Promise<number> {
+  const { stderr } = invocation;
+  return withUsage(stderr, async () => {
     const { values } = parseCommand(WORKER, argv);
     const queues = parseQueues(values.queues);
     const concurrency = parseConcurrency(values.concurrency);
-    const loaded = loadSettingsOrReport({ ...dotenvOption(values.dotenv) });
+    const loaded = loadSettingsOrReport(invocation, values.dotenv);
     if (!loaded) return 1;
     const { settings } = loaded;
     if (settings.queueMode !== 'redis' || !settings.redisUrl) {
-      process.stderr.write(
+      stderr.write(
         `Hoplink cannot start the worker: QUEUE_MODE is ${settings.queueMode}. Set REDIS_URL; without it the web process runs jobs itself.\n`,
       );
       return 1;
@@ -92,9 +89,17 @@ export function run(argv: string[]): Promise<number> {
       container = await reaching('database', settings, () => createContainer(settings));
     } catch (error) {
       if (!(error instanceof StartupError)) throw error;
-      process.stderr.write(`Hoplink cannot start the worker: ${error.message}\n`);
+      stderr.write(`Hoplink cannot start the worker: ${error.message}\n`);
       return 1;
     }
+    // WORKER_METRICS_LISTEN (decision 0022): an address that cannot be bound stops the start.
+    const metrics = await startWorkerMetrics(container).catch(async (error: unknown) => {
+      await container.close();
+      if (!(error instanceof StartupError)) throw error;
+      stderr.write(`Hoplink cannot start the worker: ${error.message}\n`);
+      return undefined;
+    });
+    if (metrics === undefined) return 1;
     const { logger } = container;
     // Node would print the error with all its properties (a query's parameters) on stderr.
     process.on('uncaughtException', (error) => {
@@ -107,6 +112,7 @@ export function run(argv: string[]): Promise<number> {
       // stopped worker alive: past the shutdown timeout and a margin, the process ends.
       setTimeout(() => {
         logger.warn('worker still busy after the shutdown timeout; exiting');
+        // eslint-disable-next-line no-restricted-properties -- ends the worker's own process
         process.exit(process.exitCode ?? 0);
       }, settings.serverShutdownTimeout + 5_000).unref();
     });
@@ -131,6 +137,7 @@ export function run(argv: string[]): Promise<number> {
     if (workers === null) {
       logger.info('worker stopping before it started');
       void starting.then((started) => started.close(0)).catch(() => undefined);
+      await metrics?.close();
       await container.close();
       return 0;
     }
@@ -141,6 +148,8 @@ export function run(argv: string[]): Promise<number> {
     const heartbeat = startHeartbeat();
     await signalled;
     logger.info('worker stopping: no new jobs; finishing the ones in flight');
+    // A retention pass would otherwise run on to the shutdown timeout; it resumes next run.
+    container.interruptLongJobs();
     const finished = await workers.close(settings.serverShutdownTimeout);
     if (!finished) {
       logger.warn(
@@ -148,6 +157,7 @@ export function run(argv: string[]): Promise<number> {
         'shutdown timeout passed: unfinished jobs go back to the queue',
       );
     }
+    await metrics?.close();
     await container.close();
     // Alive until the in-flight jobs are done: a probe failing mid-drain would get it killed.
     heartbeat.stop();

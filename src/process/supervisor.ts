@@ -3,6 +3,8 @@ import { createServer, isIPv6, type AddressInfo } from 'node:net';
 import { describeListenFailure } from '#src/cli/dependency-failure.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
 import { describeRuntime } from '#src/container.ts';
+import { createClusterMetrics, type ClusterMetrics } from '#src/metrics/cluster-metrics.ts';
+import { startMetricsListener, type MetricsListener } from '#src/metrics/metrics-listener.ts';
 import type { Settings } from '#src/settings/index.ts';
 import {
   DRAIN_MESSAGE,
@@ -57,6 +59,14 @@ class Supervisor {
   private exitCode = 0;
   private port = 0;
   private finish: (code: number) => void = () => undefined;
+  /**
+   * Every worker's metrics added up (decision 0022). Always there: a reload may give the workers
+   * a METRICS_TOKEN the primary did not read, and they will ask it.
+   */
+  private readonly metrics: ClusterMetrics = createClusterMetrics(() =>
+    Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined),
+  );
+  private metricsListener: MetricsListener | null = null;
 
   constructor(
     private readonly settings: Settings,
@@ -95,7 +105,11 @@ class Supervisor {
       else process.stderr.write(`Hoplink cannot start: ${reason}\n`);
       return 1;
     }
-    if (this.phase === 'stopping') return finished;
+    if (!(await this.listenForMetrics())) return 1;
+    if (this.phase === 'stopping') {
+      await this.metricsListener?.close();
+      return finished;
+    }
     const started = await Promise.all(
       Array.from({ length: webConcurrency }, (_, slot) => this.fork(slot).listening),
     );
@@ -111,6 +125,28 @@ class Supervisor {
     );
     if (this.reloadAgain) void this.reload();
     return finished;
+  }
+
+  /** METRICS_LISTEN: the primary answers /metrics itself, for all its workers. False if it cannot. */
+  private async listenForMetrics(): Promise<boolean> {
+    const address = this.settings.metricsListen;
+    if (!address) return true;
+    const { metrics } = this;
+    try {
+      this.metricsListener = await startMetricsListener({
+        ...address,
+        token: this.settings.metricsToken,
+        scrape: () => metrics.text(),
+        logger: this.logger,
+      });
+    } catch (error) {
+      const reason = describeListenFailure(address.host, address.port, error);
+      if (reason === null) this.logger.fatal({ err: error }, 'cannot listen for metrics');
+      else process.stderr.write(`Hoplink cannot start: METRICS_LISTEN: ${reason}\n`);
+      return false;
+    }
+    this.logger.info(`metrics served on ${this.metricsListener.url}`);
+    return true;
   }
 
   private fork(slot: number): Member {
@@ -131,6 +167,7 @@ class Supervisor {
     };
     this.members.set(worker.id, member);
     worker.on('message', (message) => {
+      if (this.metrics.handle(worker, message)) return;
       // Cluster handled the worker's listener close (sent before this, on the same channel).
       if (isListenerClosedMessage(message)) {
         if (worker.isConnected()) worker.send(LISTENER_CLOSED_ACK);
@@ -142,6 +179,7 @@ class Supervisor {
     });
     worker.once('exit', (code: number | null, signal: string | null) => {
       settle(false);
+      this.metrics.forget(worker);
       this.onExit(member, signal ? `signal ${signal}` : `code ${code ?? '?'}`, code === 0);
     });
     return member;
@@ -278,7 +316,12 @@ class Supervisor {
   private stopped(): void {
     if (this.exitCode === 0) this.logger.info('stopped');
     else this.logger.warn('stopped (not cleanly: see above)');
-    this.finish(this.exitCode);
+    const listener = this.metricsListener;
+    if (listener) {
+      void listener.close().then(() => {
+        this.finish(this.exitCode);
+      });
+    } else this.finish(this.exitCode);
   }
 }
 

@@ -23,6 +23,10 @@ export interface BatchingClickSink extends ClickSink {
   close(): Promise<void>;
   /** Clicks captured and not yet written. */
   readonly pending: number;
+  /** Clicks taken in since the sink was made (for the metrics). */
+  readonly captured: number;
+  /** Clicks given up since the sink was made: the buffer overflowed, or they came after close. */
+  readonly dropped: number;
 }
 
 /** The in-process click pipeline: buffer in memory, write in batches by size and by time. */
@@ -35,7 +39,10 @@ export function createBatchingClickSink(options: BatchingClickSinkOptions): Batc
   let timerIsSoon = false;
   let draining: Promise<void> | null = null;
   let closed = false;
+  // Since the last log line about it; `droppedTotal` never resets.
   let dropped = 0;
+  let droppedTotal = 0;
+  let captured = 0;
   // After a failed write, wait for the timer instead of retrying at the pace clicks arrive.
   let failing = false;
 
@@ -64,6 +71,7 @@ export function createBatchingClickSink(options: BatchingClickSinkOptions): Batc
     if (excess > 0) {
       buffer.splice(0, excess);
       dropped += excess;
+      droppedTotal += excess;
     }
   }
 
@@ -107,8 +115,10 @@ export function createBatchingClickSink(options: BatchingClickSinkOptions): Batc
         if (closed) {
           if (dropped === 0) logger.warn('a click arrived after the click sink closed; dropped');
           dropped += 1;
+          droppedTotal += 1;
           return;
         }
+        captured += 1;
         buffer.push(click);
         keepWithinBound();
         schedule(buffer.length >= maxBatch && !failing);
@@ -124,6 +134,12 @@ export function createBatchingClickSink(options: BatchingClickSinkOptions): Batc
     },
     get pending() {
       return buffer.length;
+    },
+    get captured() {
+      return captured;
+    },
+    get dropped() {
+      return droppedTotal;
     },
   };
 }

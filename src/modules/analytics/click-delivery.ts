@@ -24,6 +24,21 @@ export interface ClickDelivery {
   start(): void;
   /** Stops replaying; the spool keeps what it holds for the next process. */
   close(): Promise<void>;
+  /** Clicks handled since the delivery was made, and the spool's size now: for the metrics. */
+  stats(): ClickDeliveryStats;
+}
+
+export interface ClickDeliveryStats {
+  /** Sent to the queue directly. */
+  readonly queued: number;
+  /** Appended to the spool (Redis unreachable). */
+  readonly spooled: number;
+  /** Sent to the queue from the spool. */
+  readonly replayed: number;
+  /** Refused by the queue for good (a batch no retry can fix). */
+  readonly dropped: number;
+  /** Bytes this process's spool files hold. */
+  readonly spoolBytes: number;
 }
 
 class SendTimeoutError extends Error {}
@@ -43,6 +58,10 @@ export function createClickDelivery(options: ClickDeliveryOptions): ClickDeliver
   let timer: NodeJS.Timeout | null = null;
   let replaying: Promise<void> | null = null;
   let closed = false;
+  let queued = 0;
+  let spooled = 0;
+  let replayed = 0;
+  let dropped = 0;
 
   async function sendWithTimeout(batch: ClickBatch): Promise<void> {
     let timeout: NodeJS.Timeout | undefined;
@@ -80,8 +99,10 @@ export function createClickDelivery(options: ClickDeliveryOptions): ClickDeliver
         const clicks = await spool.replay(async (batch) => {
           try {
             await sendWithTimeout(batch);
+            replayed += batch.clicks.length;
           } catch (error) {
             if (!isPermanent(error)) throw error;
+            dropped += batch.clicks.length;
             logger.error(
               { err: error, batchId: batch.batchId, clicks: batch.clicks.length },
               'the clicks queue refused a spooled batch; dropped',
@@ -117,9 +138,11 @@ export function createClickDelivery(options: ClickDeliveryOptions): ClickDeliver
       if (!outage) {
         try {
           await sendWithTimeout(batch);
+          queued += clicks.length;
           return;
         } catch (error) {
           if (isPermanent(error)) {
+            dropped += clicks.length;
             logger.error(
               { err: error, clicks: clicks.length },
               'the clicks queue refused a batch; dropped',
@@ -137,6 +160,7 @@ export function createClickDelivery(options: ClickDeliveryOptions): ClickDeliver
       if (!spool) throw new Error('the clicks queue is unreachable');
       try {
         await spool.append(batch);
+        spooled += clicks.length;
       } catch (error) {
         if (error instanceof ClickSpoolFullError) logger.error({ err: error }, 'click spool full');
         throw error;
@@ -154,5 +178,6 @@ export function createClickDelivery(options: ClickDeliveryOptions): ClickDeliver
       await replaying;
       await spool?.close();
     },
+    stats: () => ({ queued, spooled, replayed, dropped, spoolBytes: spool?.bytes ?? 0 }),
   };
 }

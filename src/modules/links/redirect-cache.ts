@@ -26,6 +26,22 @@ export interface RedirectCacheOptions {
   readonly now?: () => number;
 }
 
+/**
+ * How a redirect was answered: from a fresh entry (`hit`), from one past its TTL (`stale`, refreshed
+ * behind the response or kept through an outage), after a database lookup (`miss`), with the 404
+ * (`not_found`: unknown, disabled, expired or malformed) or with the 503 (`unavailable`).
+ */
+export type RedirectOutcome = 'hit' | 'stale' | 'miss' | 'not_found' | 'unavailable';
+
+/** Counts since the cache was made, and what it holds now: plain numbers for the metrics. */
+export interface RedirectCacheStats {
+  readonly outcomes: Readonly<Record<RedirectOutcome, number>>;
+  /** Live links held. */
+  readonly links: number;
+  /** Unknown addresses remembered. */
+  readonly unknown: number;
+}
+
 export interface RedirectCache {
   /** The link at `/<code>`, null when there is none; throws LinkLookupUnavailableError. */
   byCode(code: string): Promise<RedirectTarget | null>;
@@ -37,6 +53,8 @@ export interface RedirectCache {
    * down): for when changes may have been missed, such as a lost broadcast connection.
    */
   readonly expireAll: () => void;
+  /** Read at scrape time; counting costs the redirect one increment. */
+  readonly stats: () => RedirectCacheStats;
 }
 
 interface Entry {
@@ -84,6 +102,12 @@ export function createRedirectCache(
   // Lookups under way: concurrent requests for one address share one database query (a link
   // shared in a busy channel, or a scan, would otherwise send one query per request).
   const loading = new Map<string, Promise<RedirectTarget | null>>();
+  // One plain number per outcome: the redirect pays an increment, the scrape reads them.
+  let hitCount = 0;
+  let staleCount = 0;
+  let missCount = 0;
+  let notFoundCount = 0;
+  let unavailableCount = 0;
 
   function setAvailable(value: boolean, error?: unknown): void {
     if (value === available) return;
@@ -134,35 +158,55 @@ export function createRedirectCache(
   ): Promise<RedirectTarget | null> {
     const hit = hits.get(key);
     let target: RedirectTarget | null;
+    let outcome: 'hit' | 'stale' | 'miss' = 'hit';
     if (hit) {
       target = hit.target;
-      if (!isFresh(hit, ttlMs) && clock.now() >= unavailableUntil) {
+      if (!isFresh(hit, ttlMs)) {
+        outcome = 'stale';
         // Served stale now; the refresh's outcome (or failure) only affects later requests.
-        load(key, query).catch(() => undefined);
+        if (clock.now() >= unavailableUntil) load(key, query).catch(() => undefined);
       }
     } else {
       const miss = misses.get(key);
       if (miss && isFresh(miss, missTtlMs)) {
         target = null;
       } else if (clock.now() < unavailableUntil) {
+        unavailableCount += 1;
         throw new LinkLookupUnavailableError(unavailableUntil - clock.now());
       } else {
-        target = await load(key, query);
+        outcome = 'miss';
+        try {
+          target = await load(key, query);
+        } catch (error) {
+          unavailableCount += 1;
+          throw error;
+        }
       }
     }
     // A cached link may expire while cached.
-    return target && target.expiresAt !== null && target.expiresAt.getTime() <= now()
-      ? null
-      : target;
+    if (target === null || (target.expiresAt !== null && target.expiresAt.getTime() <= now())) {
+      notFoundCount += 1;
+      return null;
+    }
+    if (outcome === 'hit') hitCount += 1;
+    else if (outcome === 'stale') staleCount += 1;
+    else missCount += 1;
+    return target;
+  }
+
+  /** A malformed address: never looked up, never cached, a 404 all the same. */
+  function malformed(): null {
+    notFoundCount += 1;
+    return null;
   }
 
   return {
     byCode: async (code) =>
-      isCodeShape(code) ? lookup(codeKey(code), () => links.resolve(code)) : null,
+      isCodeShape(code) ? lookup(codeKey(code), () => links.resolve(code)) : malformed(),
     bySlug: async (username, slug) =>
       isSlugPathShape(username, slug)
         ? lookup(slugKey(username, slug), () => links.resolveSlug(username, slug))
-        : null,
+        : malformed(),
     forget: ({ codes, slugs }) => {
       generation += 1;
       const keys = [
@@ -180,5 +224,16 @@ export function createRedirectCache(
       generation += 1;
       round += 1;
     },
+    stats: () => ({
+      outcomes: {
+        hit: hitCount,
+        stale: staleCount,
+        miss: missCount,
+        not_found: notFoundCount,
+        unavailable: unavailableCount,
+      },
+      links: hits.size,
+      unknown: misses.size,
+    }),
   };
 }
