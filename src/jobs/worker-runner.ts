@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionFailure } from '#src/lib/connection-failure.ts';
+import { reportError } from '#src/lib/error-tracking.ts';
 import { settlesWithin } from '#src/lib/deadline.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import { redisConnection, type RedisTarget } from './bullmq-queue.ts';
@@ -23,6 +24,8 @@ export class MissingJobHandlerError extends Error {
 /**
  * The one place a job's payload meets its handler: checks that every registered job has a
  * handler (at startup), then for each run validates the payload before calling the handler.
+ * A job failing its last attempt (or for good) is reported to error tracking, by its name and
+ * id, never its payload; earlier attempts may still succeed.
  */
 export function createJobDispatcher(handlers: Partial<JobHandlers>): Dispatch {
   const missing = JOB_NAMES.filter((name) => typeof handlers[name] !== 'function');
@@ -30,13 +33,32 @@ export function createJobDispatcher(handlers: Partial<JobHandlers>): Dispatch {
     throw new MissingJobHandlerError(`registered job(s) without a handler: ${missing.join(', ')}`);
   }
   const complete = handlers as JobHandlers;
-  return async (name, payload, context: JobContext) => {
+  const run: Dispatch = async (name, payload, context) => {
     if (!isJobName(name)) throw new PermanentJobError(`unknown job ${name}`);
     const parsed = JOBS[name].payload.safeParse(payload);
     if (!parsed.success) throw new PermanentJobError(`job ${name} has an invalid payload`);
     // The registry ties each name to its payload type; TypeScript cannot follow it through a union.
     const handler = complete[name] as (payload: unknown, context: JobContext) => Promise<void>;
     await handler(parsed.data, context);
+  };
+  return async (name, payload, context: JobContext) => {
+    try {
+      await run(name, payload, context);
+    } catch (error) {
+      const known = isJobName(name);
+      const attempts = known ? JOBS[name].retry.attempts : 1;
+      if (error instanceof PermanentJobError || context.attempt >= attempts) {
+        reportError(error, {
+          tags: {
+            job: known ? name : 'unknown',
+            job_id: context.jobId,
+            ...(known ? { queue: JOBS[name].queue } : {}),
+            attempt: context.attempt,
+          },
+        });
+      }
+      throw error;
+    }
   };
 }
 
@@ -122,6 +144,7 @@ export async function startWorkers(options: WorkerRunnerOptions): Promise<Runnin
         return;
       }
       options.logger.error({ queue, err: error }, 'queue worker error');
+      reportError(error, { tags: { queue, source: 'queue worker' } });
     });
     worker.on('stalled', (jobId) => {
       options.logger.warn({ queue, jobId }, `job ${jobId} stalled; moved back to the queue`);

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createContainer, StartupError, type Container } from '#src/container.ts';
 import { describeDependencyFailure, describeListenFailure } from '#src/cli/dependency-failure.ts';
 import { buildServer } from '#src/http/build-server.ts';
+import { answerPrimary, scrapeThroughPrimary } from '#src/metrics/cluster-metrics.ts';
+import { reportFatalError } from '#src/lib/error-tracking.ts';
 import { scrubText } from '#src/lib/log-safety.ts';
 import {
   formatFindings,
@@ -76,10 +78,15 @@ export async function runWebWorker(options: LoadSettingsOptions): Promise<number
   const { logger } = container;
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; worker exiting');
-    process.exit(1);
+    // A process in an unknown state gets 2 s to send the report, then goes.
+    void reportFatalError(error, 2_000).finally(() => process.exit(1));
   });
 
-  const app = buildServer(container);
+  // The primary adds up every worker's metrics: one target per server (decision 0022).
+  if (settings.metricsToken || settings.metricsListen) {
+    answerPrimary(() => container.metrics.snapshot());
+  }
+  const app = buildServer(container, { scrapeMetrics: scrapeThroughPrimary });
   let draining = false;
   // A response that says `Connection: close` ends its keep-alive connection cleanly: the client
   // opens a new one (served by another worker) instead of racing our close with its next request.

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   STATUS_MESSAGES,
 } from '#src/lib/errors.ts';
+import { reportError } from '#src/lib/error-tracking.ts';
 import { maskUrl } from '#src/lib/log-safety.ts';
 
 const PROBE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -124,6 +125,11 @@ export function sendError(
       },
       'request failed',
     );
+    // Only what nobody expected reaches error tracking: a 4xx is the client's, a 503 an outage.
+    reportError(error, {
+      tags: { request_id: request.id },
+      request: { method: request.method, url: request.url },
+    });
   } else {
     request.log.debug(
       { code: publicError.code, statusCode: publicError.statusCode },
