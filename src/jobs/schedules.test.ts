@@ -22,6 +22,13 @@ test('every schedule names a registered job', () => {
   for (const schedule of SCHEDULES) assert.ok(JOB_NAMES.includes(schedule.job));
 });
 
+test('click retention runs hourly: the cutoffs move at midnight UTC, late clicks within the hour', () => {
+  assert.deepEqual(
+    SCHEDULES.filter((schedule) => schedule.job === 'purge-old-clicks'),
+    [{ job: 'purge-old-clicks', everyMs: 3_600_000 }],
+  );
+});
+
 test('in process: each schedule enqueues its job every period until stopped', async (t) => {
   const ran: JobName[] = [];
   const record = (name: JobName) => () => {
@@ -66,15 +73,20 @@ await describe('Redis schedules', (await redisReachable()) ? {} : { skip: SKIP_R
       await registerSchedules({ url: TEST_REDIS_URL, prefix }, logger);
       const schedulers = await queue.getJobSchedulers();
       assert.deepEqual(
-        schedulers.map((scheduler) => [scheduler.key, scheduler.name, Number(scheduler.every)]),
-        [['purge-expired-auth', 'purge-expired-auth', 3_600_000]],
+        schedulers
+          .map((scheduler) => [scheduler.key, scheduler.name, Number(scheduler.every)])
+          .sort(),
+        [
+          ['purge-expired-auth', 'purge-expired-auth', 3_600_000],
+          ['purge-old-clicks', 'purge-old-clicks', 3_600_000],
+        ],
       );
       // The first run is queued at once, as a job of the default queue.
       const waiting = await queue.getJobs(['delayed', 'waiting']);
-      assert.deepEqual(
-        waiting.map((job) => job.name),
-        ['purge-expired-auth'],
-      );
+      assert.deepEqual(waiting.map((job) => job.name).sort(), [
+        'purge-expired-auth',
+        'purge-old-clicks',
+      ]);
     } finally {
       await queue.close();
       await connection.quit();

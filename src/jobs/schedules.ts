@@ -6,11 +6,15 @@ import type { JobQueue } from './queue.ts';
 
 /** A job enqueued on a fixed period, with an empty payload. */
 export interface Schedule {
-  readonly job: 'purge-expired-auth';
+  readonly job: 'purge-expired-auth' | 'purge-old-clicks';
   readonly everyMs: number;
 }
 
-export const SCHEDULES: readonly Schedule[] = [{ job: 'purge-expired-auth', everyMs: 3_600_000 }];
+export const SCHEDULES: readonly Schedule[] = [
+  { job: 'purge-expired-auth', everyMs: 3_600_000 },
+  // Cutoffs move at midnight UTC; hourly runs find nothing to do (in milliseconds) until then.
+  { job: 'purge-old-clicks', everyMs: 3_600_000 },
+];
 
 /**
  * Redis: registers each schedule with BullMQ (an upsert by id, so every worker may do it at

@@ -159,6 +159,10 @@ export const LinkStatsSchema = z
         isBot: z.boolean(),
       }),
     ),
+    recentSince: timestamp.nullable().meta({
+      description:
+        'Individual clicks (`recent`) are kept from this moment on (CLICK_RETENTION_DAYS); null when they are kept forever. The counts come from daily totals, which are always kept.',
+    }),
   })
   .meta({
     id: 'LinkStats',
@@ -190,5 +194,6 @@ export function presentStats(stats: LinkStats): z.input<typeof LinkStatsSchema> 
     os: [...stats.os],
     devices: [...stats.devices],
     recent: stats.recent.map((click) => ({ ...click, clickedAt: click.clickedAt.toISOString() })),
+    recentSince: stats.recentSince?.toISOString() ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import { ValidationError } from '#src/lib/errors.ts';
 import type { LinksService } from '#src/modules/links/index.ts';
+import { retentionStart } from './click-retention.service.ts';
 import type { RecentClick, StatsRepository } from './stats.repository.ts';
 
 export interface CountedValue {
@@ -29,6 +30,11 @@ export interface LinkStats {
   readonly devices: readonly CountedValue[];
   /** The 20 latest clicks, newest first. */
   readonly recent: readonly RecentClick[];
+  /**
+   * How far back individual clicks (`recent`) go under CLICK_RETENTION_DAYS; null when they
+   * are kept forever. The counts come from daily rollups, which are always kept.
+   */
+  readonly recentSince: Date | null;
 }
 
 export interface StatsServiceDependencies {
@@ -39,6 +45,8 @@ export interface StatsServiceDependencies {
     'totals' | 'daily' | 'top' | 'recent' | 'humanClickCounts'
   >;
   readonly now?: () => Date;
+  /** CLICK_RETENTION_DAYS: raw clicks are kept this many UTC days; 0 or unset, forever. */
+  readonly clickRetentionDays?: number;
 }
 
 export const STATS_DEFAULT_DAYS = 30;
@@ -90,6 +98,9 @@ export function createStatsService(deps: StatsServiceDependencies) {
         os,
         devices,
         recent,
+        recentSince: deps.clickRetentionDays
+          ? retentionStart(moment, deps.clickRetentionDays)
+          : null,
       };
     },
 

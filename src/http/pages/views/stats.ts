@@ -78,11 +78,18 @@ function topTable(
   return card({ title: caption, body, className: 'top-list' });
 }
 
+/** How far back individual clicks go, when CLICK_RETENTION_DAYS deletes older ones. */
+function retentionNote(stats: LinkStats): SafeHtml {
+  if (stats.recentSince === null) return html``;
+  const iso = stats.recentSince.toISOString();
+  return html`<p class="muted">Individual clicks are kept from <time datetime="${iso}">${iso.slice(0, 10)}</time> (UTC) on; the counts and chart above include older clicks too.</p>`;
+}
+
 function recentTable(stats: LinkStats): SafeHtml {
   if (stats.recent.length === 0) {
     return card({
       title: 'Recent clicks',
-      body: html`<p class="muted">Nobody has followed this link in the last ${stats.days} days.</p>`,
+      body: html`<p class="muted">Nobody has followed this link in the last ${stats.days} days.</p>${retentionNote(stats)}`,
     });
   }
   return html`<h2 class="section-title">Recent clicks</h2><div class="recent-clicks">${table({
@@ -103,7 +110,7 @@ function recentTable(stats: LinkStats): SafeHtml {
       click.device ?? html`<span class="muted">Unknown</span>`,
       click.isBot ? badge('Bot', 'danger') : badge('Person'),
     ]),
-  })}</div>`;
+  })}</div>${retentionNote(stats)}`;
 }
 
 /** GET /links/:id: the link, its actions and its last 30 days of clicks. */
