@@ -1,10 +1,12 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { html } from '#src/lib/html.ts';
 import type { UsersService } from '#src/modules/accounts/index.ts';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
 import { field, formPage } from './form-page.ts';
 import { sendPage } from './render.ts';
 import { profilePage, type ProfilePageOptions } from './views/accounts.ts';
+import { yourDataCard } from './views/leaving.ts';
 
 export interface ProfileRoutesOptions {
   readonly users: Pick<UsersService, 'updateProfile' | 'changePassword'>;
@@ -14,7 +16,10 @@ export interface ProfileRoutesOptions {
 const ProfileForm = z.object({ email: field.text(), username: field.text() });
 const PasswordForm = z.object({ currentPassword: field.text(), newPassword: field.text() });
 
-/** /accounts/profile: email, username and password of the signed-in user (signed-in scope). */
+/**
+ * /accounts/profile: email, username and password of the signed-in user, and the way to their
+ * data and out of the site (signed-in scope).
+ */
 export const profileRoutes: FastifyPluginCallback<ProfileRoutesOptions> = (
   app,
   { users, passwordMinLength },
@@ -31,7 +36,7 @@ export const profileRoutes: FastifyPluginCallback<ProfileRoutesOptions> = (
     const values = { email: user.email, username: user.username, ...page.values };
     return {
       title: 'Your profile',
-      body: profilePage({ ...page, values, csrfToken: request.csrfToken(), passwordMinLength }),
+      body: html`${profilePage({ ...page, values, csrfToken: request.csrfToken(), passwordMinLength })}${yourDataCard()}`,
     };
   }
 
