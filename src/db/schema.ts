@@ -28,6 +28,12 @@ export const users = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     isStaff: boolean('is_staff').notNull().default(false),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    /**
+     * When the address was confirmed through an emailed link; null while it waits for that
+     * (EMAIL_VERIFICATION). Accounts made while verification is off, by an invitation or by
+     * `createsuperuser`, are set at creation (decision 0027).
+     */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -76,6 +82,53 @@ export const passwordResetTokens = pgTable(
   (table) => [
     uniqueIndex('password_reset_tokens_token_hash_key').on(table.tokenHash),
     index('password_reset_tokens_user_id_idx').on(table.userId),
+  ],
+);
+
+/**
+ * Invitations to sign up (decision 0027): made by staff for one address, used once, expiring.
+ * The token is minted by the email job, so the queue never carries it; until then it is null.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash'),
+    /** The staff member who made it; null from `hoplink invite` or once they are deleted. */
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    /** The account it made; null once that account is deleted (used_at still says it was used). */
+    usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('invitations_token_hash_key').on(table.tokenHash),
+    index('invitations_email_idx').on(sql`lower(${table.email})`),
+    index('invitations_created_at_idx').on(table.createdAt),
+  ],
+);
+
+/** Links that confirm an account's address: hashed, single-use, for the address they went to. */
+export const emailVerificationTokens = pgTable(
+  'email_verification_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The address the link was sent to: it confirms that one only, not a later change. */
+    email: text('email').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('email_verification_tokens_token_hash_key').on(table.tokenHash),
+    index('email_verification_tokens_user_id_idx').on(table.userId),
   ],
 );
 

@@ -14,8 +14,8 @@ export type EmailBlock =
 export interface EmailContent {
   readonly to: string;
   readonly subject: string;
-  /** Greeted by name in the first line. */
-  readonly username: string;
+  /** Greeted by name in the first line; null for someone without an account yet (an invitee). */
+  readonly username: string | null;
   readonly blocks: readonly EmailBlock[];
 }
 
@@ -63,7 +63,7 @@ function htmlBlock(block: EmailBlock): SafeHtml {
  * and the HTML part (escaped by the `html` template, so nothing interpolated becomes markup).
  */
 export function composeEmail(content: EmailContent): EmailMessage {
-  const greeting = `Hello ${content.username},`;
+  const greeting = content.username === null ? 'Hello,' : `Hello ${content.username},`;
   const text = [greeting, ...content.blocks.map(textBlock)].join('\n\n') + '\n';
   const body = html`<!doctype html>
     <html lang="en">

@@ -7,6 +7,11 @@ export interface CurrentUser {
   readonly email: string;
   readonly username: string;
   readonly isStaff: boolean;
+  /**
+   * The account's address waits for confirmation and EMAIL_VERIFICATION keeps it from creating
+   * links meanwhile: pages show a banner offering a new link. Absent means false.
+   */
+  readonly mustVerifyEmail?: boolean;
 }
 
 export type FlashKind = 'success' | 'info' | 'error';
@@ -17,6 +22,13 @@ export interface Flash {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * REGISTRATION_MODE is `open`: pages offer "Sign up". Decorated at the root, so every page,
+     * error pages included, shows the same header whichever scope drew it.
+     */
+    signUpOpen: boolean;
+  }
   interface FastifyRequest {
     /** The signed-in user (session cookie), or null. */
     user: CurrentUser | null;

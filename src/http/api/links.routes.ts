@@ -46,6 +46,10 @@ export const linksApiRoutes: FastifyPluginCallback<LinksRoutesOptions> = (
         tags: ['links'],
         body: NewLinkBody,
         response: { 201: LinkSchema },
+        // The accounts service refuses with EmailNotVerifiedError; the error handler maps it.
+        errorDescriptions: {
+          403: 'The token lacks `links:write` (`insufficient_scope`), or the account has not confirmed its email address yet while the server requires it (`email_unverified`): follow the link in the email, or ask for a new one on the site. Nothing was created.',
+        },
       },
     },
     async (request, reply) => {

@@ -3,10 +3,14 @@ import { z } from 'zod';
 import { QUEUE_NAMES } from '#src/jobs/job-registry.ts';
 import { FAILED_JOBS_SHOWN, type QueueInspection } from '#src/jobs/queue.ts';
 import { NotFoundError } from '#src/lib/errors.ts';
+import { html } from '#src/lib/html.ts';
 import { createIpMatcher } from '#src/lib/net.ts';
+import { INVITATIONS_LISTED, type InvitationsService } from '#src/modules/accounts/index.ts';
 import { signedInUser } from '#src/http/plugins/require-user.ts';
+import { field, formPage, type FormState } from './form-page.ts';
 import { sendPage } from './render.ts';
-import { queuesPage } from './views/admin.ts';
+import { queuesPage, staffNav } from './views/admin.ts';
+import { invitationsPage } from './views/invitations.ts';
 import type { ZodTypeProvider } from './zod-validation.ts';
 
 export interface AdminRoutesOptions {
@@ -15,22 +19,29 @@ export interface AdminRoutesOptions {
   /** ADMIN_ALLOWED_IPS: CIDR blocks; empty allows every address. */
   readonly allowedIps: readonly string[];
   readonly jobs: QueueInspection;
+  readonly invitations: Pick<InvitationsService, 'create' | 'list' | 'revoke'>;
+  /** INVITATION_TTL, which the invitations page states. */
+  readonly invitationTtlMs: number;
 }
 
 const JobParams = z.object({ queue: z.enum(QUEUE_NAMES), id: z.string().min(1).max(256) });
 
 type JobRequest = FastifyRequest<{ Params: z.output<typeof JobParams> }>;
 
+const InvitationForm = z.object({ email: field.text(320) });
+const InvitationParams = z.object({ id: z.uuid() });
+
 /**
- * The staff-only area under ADMIN_PATH (SPEC §3): for now the queue dashboard. Its guard runs
+ * The staff-only area under ADMIN_PATH (SPEC §3): the queue dashboard and invitations. Its guard runs
  * on every request before the body, the CSRF check or any handler: an address outside
  * ADMIN_ALLOWED_IPS, and a signed-in user who is not staff, get the same 404 as a path that
  * does not exist; only an anonymous visitor is sent to the login form.
  */
 export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (instance, options, done) => {
   const app = instance.withTypeProvider<ZodTypeProvider>();
-  const { adminPath, jobs } = options;
+  const { adminPath, jobs, invitations } = options;
   const queuesPath = `${adminPath}/queues`;
+  const invitationsPath = `${adminPath}/invitations`;
   const allowed =
     options.allowedIps.length === 0 ? () => true : createIpMatcher(options.allowedIps);
 
@@ -57,11 +68,11 @@ export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (instance,
   app.get(queuesPath, async (request, reply) =>
     sendPage(request, reply, {
       title: 'Queues',
-      body: queuesPage({
+      body: html`${staffNav(adminPath, 'queues')}${queuesPage({
         csrfToken: request.csrfToken(),
         adminPath,
         queues: await jobs.overview({ failedLimit: FAILED_JOBS_SHOWN }),
-      }),
+      })}`,
     }),
   );
 
@@ -99,6 +110,72 @@ export const adminRoutes: FastifyPluginCallback<AdminRoutesOptions> = (instance,
     `${queuesPath}/:queue/jobs/:id/remove`,
     { schema: { params: JobParams } },
     (request, reply) => act(request, reply, 'remove'),
+  );
+
+  const renderInvitations = async (
+    request: FastifyRequest,
+    { values, errors }: FormState<z.output<typeof InvitationForm>>,
+  ) => ({
+    title: 'Invitations',
+    body: html`${staffNav(adminPath, 'invitations')}${invitationsPage({
+      csrfToken: request.csrfToken(),
+      adminPath,
+      invitations: await invitations.list(),
+      listed: INVITATIONS_LISTED,
+      validForMs: options.invitationTtlMs,
+      values,
+      errors,
+    })}`,
+  });
+
+  app.get(invitationsPath, async (request, reply) =>
+    sendPage(request, reply, await renderInvitations(request, { values: {}, errors: [] })),
+  );
+
+  app.post(
+    invitationsPath,
+    formPage({
+      body: InvitationForm,
+      submit: ({ email }, request) =>
+        invitations.create({ email, invitedBy: signedInUser(request).id }),
+      success: (invitation, reply) => {
+        // The address stays out of the log (decision 0016): the id leads to it.
+        reply.request.log.info(
+          { staffId: signedInUser(reply.request).id, invitationId: invitation.id },
+          'staff created an invitation',
+        );
+        reply.flash(
+          'success',
+          `Invitation sent to ${invitation.email}. Its link works once, until ${invitation.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+        );
+        return reply.redirect(invitationsPath, 303);
+      },
+      render: renderInvitations,
+    }),
+  );
+
+  app.post(
+    `${invitationsPath}/:id/revoke`,
+    { schema: { params: InvitationParams } },
+    async (request, reply) => {
+      const revoked = await invitations.revoke(request.params.id);
+      if (revoked) {
+        request.log.info(
+          { staffId: signedInUser(request).id, invitationId: revoked.id },
+          'staff revoked an invitation',
+        );
+        reply.flash(
+          'success',
+          `The invitation to ${revoked.email} is revoked: its link no longer works.`,
+        );
+      } else {
+        reply.flash(
+          'error',
+          'That invitation is not pending any more: it was used, revoked or it expired meanwhile.',
+        );
+      }
+      return reply.redirect(invitationsPath, 303);
+    },
   );
   done();
 };

@@ -75,6 +75,11 @@ const FORM_ERROR_CODES: ReadonlySet<string> = new Set([
   'invalid_reset_token',
   'conflict',
   'rate_limited',
+  // Registration (decision 0027): the page itself says what to do instead.
+  'sign_up_closed',
+  'invalid_invitation',
+  'email_unverified',
+  'invalid_verification_token',
 ]);
 
 function formFailure(error: unknown, reply: FastifyReply) {

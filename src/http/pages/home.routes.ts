@@ -12,7 +12,7 @@ export const homeRoutes: FastifyPluginCallback = (app, _options, done) => {
         })
       : sendPage(request, reply, {
           title: 'Short links that tell you who clicked',
-          body: landingPage(),
+          body: landingPage({ signUpOpen: request.server.signUpOpen }),
         }),
   );
   done();

@@ -34,6 +34,7 @@ export const loginRoutes: FastifyPluginCallback<LoginRoutesOptions> = (
       login: values.login,
       errors,
       next: values.next,
+      signUpOpen: request.server.signUpOpen,
     }),
   });
 

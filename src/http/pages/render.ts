@@ -31,6 +31,7 @@ export function sendPage(
         csrfToken: request.csrfToken(),
         assetUrl: request.server.assetUrl,
         currentPath: request.url.split('?')[0] ?? '/',
+        signUpOpen: request.server.signUpOpen,
       }),
     );
 }
@@ -48,5 +49,10 @@ export function renderErrorPage(content: ErrorPageContent, request: FastifyReque
     content.statusCode === 404
       ? null
       : ((request.user as FastifyRequest['user'] | undefined) ?? null);
-  return errorPage({ ...content, user, ...(user ? { csrfToken: request.csrfToken() } : {}) });
+  return errorPage({
+    ...content,
+    user,
+    signUpOpen: request.server.signUpOpen,
+    ...(user ? { csrfToken: request.csrfToken() } : {}),
+  });
 }

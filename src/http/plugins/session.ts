@@ -36,8 +36,15 @@ interface FlashState {
 
 const flashStates = new WeakMap<FastifyRequest, FlashState>();
 
-function toCurrentUser(user: User): CurrentUser {
-  return { id: user.id, email: user.email, username: user.username, isStaff: user.isStaff };
+/** `emailVerification`: EMAIL_VERIFICATION, which makes an unconfirmed address matter. */
+function toCurrentUser(user: User, emailVerification: boolean): CurrentUser {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    isStaff: user.isStaff,
+    mustVerifyEmail: emailVerification && !user.emailVerified,
+  };
 }
 
 function decodeFlashes(value: string | undefined): Flash[] {
@@ -87,7 +94,7 @@ export const sessionPlugin = fp<SessionPluginOptions>(
         return;
       }
       request.session = resolved.session;
-      request.user = toCurrentUser(resolved.user);
+      request.user = toCurrentUser(resolved.user, settings.emailVerification);
       if (resolved.session.renewed || cookie.resign) {
         setSessionCookie(reply, cookie.value, resolved.session.expiresAt);
       }
@@ -103,7 +110,7 @@ export const sessionPlugin = fp<SessionPluginOptions>(
       });
       setSessionCookie(this, started.token, started.session.expiresAt);
       request.session = started.session;
-      request.user = toCurrentUser(user);
+      request.user = toCurrentUser(user, settings.emailVerification);
     });
 
     app.decorateReply('logOut', async function (this: FastifyReply) {

@@ -46,7 +46,7 @@ test('the scheduled purge job deletes dead sessions and reset tokens, keeps live
   assert.deepEqual(tokens, [tokenHashes[0]]);
   const line = t.logs
     .entries()
-    .find((entry) => entry.msg === 'purged expired sessions and reset tokens');
+    .find((entry) => entry.msg === 'purged expired sessions, reset and email-confirmation tokens');
   assert.ok(line, 'one line reports the purge');
   assert.ok(Number(line.sessions) >= 1 && Number(line.resetTokens) >= 1);
 });

@@ -6,8 +6,10 @@ import { MemoryOutbox } from '#src/email/memory-outbox.ts';
 import { createUser } from '#test/factories.ts';
 import { createTestDatabase, type TestDatabase } from '#test/helpers/database.ts';
 import { createAccountEmailsService } from './account-emails.service.ts';
+import { createInvitationsRepository } from './invitations.repository.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createUsersRepository } from './users.repository.ts';
+import { createVerificationTokensRepository } from './verification-tokens.repository.ts';
 
 let database: TestDatabase;
 before(async () => {
@@ -21,6 +23,9 @@ function setup() {
   const emails = createAccountEmailsService({
     users: createUsersRepository(db),
     resetTokens: createResetTokensRepository(db),
+    invitations: createInvitationsRepository(db),
+    verificationTokens: createVerificationTokensRepository(db),
+    emailVerificationTtlMs: 86_400_000,
     mail: createAccountMail(outbox),
     siteUrl: 'https://hop.example.com',
   });

@@ -1,6 +1,8 @@
+import type { InvitationsRepository } from './invitations.repository.ts';
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
 import { hashToken, randomToken } from './secret-tokens.ts';
 import type { UsersRepository } from './users.repository.ts';
+import type { VerificationTokensRepository } from './verification-tokens.repository.ts';
 
 export const RESET_TOKEN_LIFETIME_MS = 60 * 60_000;
 
@@ -17,6 +19,28 @@ export interface AccountEmailJobs {
    * here must not change the sign-up's answer, which would tell that the address is known.
    */
   accountExists(userId: string): Promise<void>;
+  /**
+   * To the address of an account just deleted. The account is gone by the time the job runs, so
+   * the job carries the address and username themselves (decision 0026). Best effort: the
+   * deletion has happened whether or not the email can be queued.
+   */
+  accountDeleted(recipient: AccountDeletedRecipient): Promise<void>;
+  /**
+   * An invitation's email; the job mints its link, so the queue carries the invitation's id
+   * only. Rejects when it cannot be queued: the staff member asking should know.
+   */
+  invitation(invitationId: string): Promise<void>;
+  /**
+   * A link that confirms the account's current address. Best effort, like `welcome`: at
+   * sign-up a failure must not change the answer, and the banner offers a new link anyway.
+   */
+  emailVerification(userId: string): Promise<void>;
+}
+
+/** Who the "your account is deleted" email goes to: all that is left of the account. */
+export interface AccountDeletedRecipient {
+  readonly email: string;
+  readonly username: string;
 }
 
 /**
@@ -42,14 +66,36 @@ export interface AccountMail {
     readonly loginUrl: string;
     readonly resetUrl: string;
   }): Promise<void>;
+  accountDeleted(email: {
+    readonly to: string;
+    readonly username: string;
+    readonly siteUrl: string;
+  }): Promise<void>;
+  invitation(email: {
+    readonly to: string;
+    readonly registerUrl: string;
+    readonly expiresAt: Date;
+    /** The staff member's username; null when an operator invited from the command line. */
+    readonly invitedBy: string | null;
+  }): Promise<void>;
+  emailVerification(email: {
+    readonly to: string;
+    readonly username: string;
+    readonly verifyUrl: string;
+    readonly expiresAt: Date;
+  }): Promise<void>;
 }
 
 export interface AccountEmailsDependencies {
   readonly users: Pick<UsersRepository, 'findById'>;
   readonly resetTokens: Pick<ResetTokensRepository, 'insert'>;
+  readonly invitations: Pick<InvitationsRepository, 'findById' | 'setTokenHash'>;
+  readonly verificationTokens: Pick<VerificationTokensRepository, 'insert'>;
   readonly mail: AccountMail;
   /** SITE_URL: the only base for links in emails. */
   readonly siteUrl: string;
+  /** EMAIL_VERIFICATION_TTL: how long a confirmation link works. */
+  readonly emailVerificationTtlMs: number;
   readonly now?: () => Date;
 }
 
@@ -99,6 +145,61 @@ export function createAccountEmailsService(deps: AccountEmailsDependencies) {
         username: user.username,
         loginUrl: link('/accounts/login'),
         resetUrl: link('/accounts/password-reset'),
+      });
+      return 'sent';
+    },
+
+    /**
+     * Mints the invitation's link (its hash replaces an earlier attempt's, so only the newest
+     * email's link works) and sends it; skipped once the invitation is used, revoked or expired.
+     */
+    async sendInvitation(invitationId: string): Promise<EmailOutcome> {
+      const invitation = await deps.invitations.findById(invitationId);
+      if (!invitation) return 'skipped';
+      const token = randomToken();
+      const pending = await deps.invitations.setTokenHash(invitation.id, hashToken(token), now());
+      if (!pending) return 'skipped';
+      const inviter = pending.invitedBy ? await deps.users.findById(pending.invitedBy) : null;
+      await deps.mail.invitation({
+        to: pending.email,
+        registerUrl: link(`/accounts/register?invitation=${token}`),
+        expiresAt: pending.expiresAt,
+        invitedBy: inviter?.username ?? null,
+      });
+      return 'sent';
+    },
+
+    /**
+     * Mints a link that confirms the account's current address, and sends it there; skipped
+     * when the account is gone, inactive or already confirmed. A retry mints another link: each
+     * works until it expires or one of them is used.
+     */
+    async sendEmailVerification(userId: string): Promise<EmailOutcome> {
+      const user = await deps.users.findById(userId);
+      if (!user?.isActive || user.emailVerifiedAt !== null) return 'skipped';
+      const token = randomToken();
+      const expiresAt = new Date(now().getTime() + deps.emailVerificationTtlMs);
+      await deps.verificationTokens.insert({
+        userId: user.id,
+        email: user.email,
+        tokenHash: hashToken(token),
+        expiresAt,
+      });
+      await deps.mail.emailVerification({
+        to: user.email,
+        username: user.username,
+        verifyUrl: link(`/accounts/verify-email?token=${token}`),
+        expiresAt,
+      });
+      return 'sent';
+    },
+
+    /** Always sent: there is no account left to check, only the address it had. */
+    async sendAccountDeleted(recipient: AccountDeletedRecipient): Promise<EmailOutcome> {
+      await deps.mail.accountDeleted({
+        to: recipient.email,
+        username: recipient.username,
+        siteUrl: link('/'),
       });
       return 'sent';
     },

@@ -41,3 +41,52 @@ export class TooManyAttemptsError extends RateLimitedError {
 export function fieldErrors(errors: readonly FieldError[]): ValidationError {
   return new ValidationError('Some fields need attention.', errors);
 }
+
+/** A sign-up without an invitation while REGISTRATION_MODE is invite or closed. */
+export class SignUpClosedError extends AppError {
+  constructor(mode: 'invite' | 'closed') {
+    super(
+      'sign_up_closed',
+      403,
+      mode === 'invite'
+        ? 'New accounts need an invitation here: ask the people who run this site for one.'
+        : 'Sign-ups are closed here: accounts are made by the people who run this site.',
+    );
+  }
+}
+
+/**
+ * An invitation link that is unknown, used, revoked or expired: one message for all four, as the
+ * visitor can do the same about each (ask for a new invitation).
+ */
+export class InvalidInvitationError extends AppError {
+  constructor() {
+    super(
+      'invalid_invitation',
+      400,
+      'This invitation no longer works: it was used, withdrawn, or it expired. Ask whoever invited you for a new one.',
+    );
+  }
+}
+
+/** Creating a link before confirming the account's email address (EMAIL_VERIFICATION). */
+export class EmailNotVerifiedError extends AppError {
+  constructor() {
+    super(
+      'email_unverified',
+      403,
+      'Confirm your email address before creating links: follow the link we emailed you, or ask for a new one.',
+    );
+  }
+}
+
+/** A confirmation link that is unknown, used, expired, or for an address the account no longer has. */
+export class InvalidVerificationTokenError extends AppError {
+  constructor() {
+    super(
+      'invalid_verification_token',
+      400,
+      'This confirmation link no longer works: it was used, it expired, or your address changed since. Ask for a new one.',
+    );
+  }
+}

@@ -20,6 +20,12 @@ export const RESET_POLICY: ThrottlePolicy = { perIp: 10, perAccount: 3, windowMs
  * per address, which also bounds the "you already have an account" emails one owner receives.
  */
 export const SIGN_UP_POLICY: ThrottlePolicy = { perIp: 20, perAccount: 3, windowMs: 60 * 60_000 };
+/** New email-confirmation links asked for (each sends mail), per IP and per account. */
+export const VERIFICATION_RESEND_POLICY: ThrottlePolicy = {
+  perIp: 10,
+  perAccount: 3,
+  windowMs: 60 * 60_000,
+};
 
 export interface Attempt {
   readonly ip: string;

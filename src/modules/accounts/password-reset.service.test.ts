@@ -21,10 +21,12 @@ import { InvalidResetTokenError, TooManyAttemptsError } from './errors.ts';
 import { createAttemptThrottle } from './login-throttle.ts';
 import { verifyPassword } from './passwords.ts';
 import { createPasswordResetService, RESET_TOKEN_LIFETIME_MS } from './password-reset.service.ts';
+import { createInvitationsRepository } from './invitations.repository.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { hashToken } from './secret-tokens.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
 import { createUsersRepository } from './users.repository.ts';
+import { createVerificationTokensRepository } from './verification-tokens.repository.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const LINK = /^https:\/\/hop\.example\.com\/accounts\/reset\/([A-Za-z0-9_-]{43})$/m;
@@ -40,6 +42,9 @@ await describeEachDatabase('password reset service', (backend) => {
     const emails = createAccountEmailsService({
       users: createUsersRepository(db),
       resetTokens: createResetTokensRepository(db),
+      invitations: createInvitationsRepository(db),
+      verificationTokens: createVerificationTokensRepository(db),
+      emailVerificationTtlMs: 86_400_000,
       mail: createAccountMail(email),
       siteUrl: 'https://hop.example.com',
       now: () => clock,

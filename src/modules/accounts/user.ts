@@ -7,6 +7,8 @@ export interface User {
   readonly username: string;
   readonly isStaff: boolean;
   readonly isActive: boolean;
+  /** Whether the address is confirmed (or counts as confirmed: decision 0027). */
+  readonly emailVerified: boolean;
   readonly lastLoginAt: Date | null;
   readonly createdAt: Date;
 }
@@ -18,6 +20,7 @@ export function toUser(row: UserRow): User {
     username: row.username,
     isStaff: row.isStaff,
     isActive: row.isActive,
+    emailVerified: row.emailVerifiedAt !== null,
     lastLoginAt: row.lastLoginAt,
     createdAt: row.createdAt,
   };

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '#src/db/client.ts';
 import { users } from '#src/db/schema.ts';
 
@@ -42,6 +42,8 @@ export interface NewUser {
   readonly username: string;
   readonly passwordHash: string;
   readonly isStaff?: boolean;
+  /** Null while the address waits for confirmation; every caller decides (decision 0027). */
+  readonly emailVerifiedAt: Date | null;
 }
 
 export function createUsersRepository(db: Database) {
@@ -74,7 +76,7 @@ export function createUsersRepository(db: Database) {
 
     update(
       id: string,
-      changes: Partial<Pick<UserRow, 'email' | 'username'>>,
+      changes: Partial<Pick<UserRow, 'email' | 'username' | 'emailVerifiedAt'>>,
       tx?: Transaction,
     ): Promise<UserWriteResult> {
       return attempt(async () => {
@@ -92,6 +94,34 @@ export function createUsersRepository(db: Database) {
         .update(users)
         .set({ passwordHash, updatedAt: sql`now()` })
         .where(eq(users.id, id));
+    },
+
+    /**
+     * Deletes the account and, by the foreign keys' cascades, its sessions, reset and API tokens
+     * and links (whose clicks and rollups go with them: migration 0003's trigger and the rollups'
+     * cascades). The deleted row, or null when there was none.
+     */
+    async delete(id: string, tx?: Transaction): Promise<UserRow | null> {
+      const [row] = await (tx ?? db).delete(users).where(eq(users.id, id)).returning();
+      return row ?? null;
+    },
+
+    /**
+     * Records that `email` is confirmed, if the account still has that address (an address
+     * change since the link was sent confirms nothing). Whether the row changed.
+     */
+    async markEmailVerified(
+      id: string,
+      email: string,
+      at: Date,
+      tx?: Transaction,
+    ): Promise<boolean> {
+      const rows = await (tx ?? db)
+        .update(users)
+        .set({ emailVerifiedAt: at })
+        .where(and(eq(users.id, id), sql`lower(${users.email}) = lower(${email})`))
+        .returning({ id: users.id });
+      return rows.length > 0;
     },
 
     async recordLogin(id: string, tx?: Transaction): Promise<void> {

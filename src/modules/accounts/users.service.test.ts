@@ -14,10 +14,12 @@ import {
 import { InvalidCredentialsError, TooManyAttemptsError } from './errors.ts';
 import { createAttemptThrottle, SIGN_UP_POLICY } from './login-throttle.ts';
 import { hashPassword } from './passwords.ts';
+import { createInvitationsRepository } from './invitations.repository.ts';
 import { createResetTokensRepository } from './reset-tokens.repository.ts';
 import { createSessionsRepository } from './sessions.repository.ts';
 import { createUsersRepository } from './users.repository.ts';
 import { createUsersService, type UsersService } from './users.service.ts';
+import { createVerificationTokensRepository } from './verification-tokens.repository.ts';
 
 const STRONG = 'violet kettle under seven lamps';
 
@@ -57,6 +59,8 @@ await describeEachDatabase('users service', (backend) => {
       users: createUsersRepository(db),
       sessions: createSessionsRepository(db),
       resetTokens: createResetTokensRepository(db),
+      invitations: createInvitationsRepository(db),
+      verificationTokens: createVerificationTokensRepository(db),
       transaction: createTransactor(db),
       loginThrottle: createAttemptThrottle(store, 'login', policy),
       signUpThrottle: createAttemptThrottle(store, 'sign-up', { ...SIGN_UP_POLICY, perIp: 1000 }),
@@ -69,7 +73,10 @@ await describeEachDatabase('users service', (backend) => {
           emailed.push({ kind: 'accountExists', userId });
           return Promise.resolve();
         },
+        emailVerification: () => Promise.reject(new Error('verification is off here')),
       },
+      registrationMode: 'open',
+      emailVerification: false,
       passwordMinLength: 12,
       reservedWords,
     });
@@ -204,7 +211,7 @@ await describeEachDatabase('users service', (backend) => {
   test('the repository maps unique-index violations to the field they concern', async () => {
     const repository = createUsersRepository(database.handle.db);
     const existing = await createUser(database.handle.db);
-    const values = { passwordHash: 'x' };
+    const values = { passwordHash: 'x', emailVerifiedAt: null };
     assert.deepEqual(
       await repository.insert({
         ...values,

@@ -7,7 +7,13 @@ import {
   type FieldError,
 } from './account-rules.ts';
 import type { AccountEmailJobs } from './account-emails.service.ts';
-import { fieldErrors, InvalidCredentialsError } from './errors.ts';
+import {
+  fieldErrors,
+  InvalidCredentialsError,
+  InvalidInvitationError,
+  SignUpClosedError,
+} from './errors.ts';
+import type { InvitationsRepository } from './invitations.repository.ts';
 import type { AttemptThrottle } from './login-throttle.ts';
 import { validatePassword } from './password-validators.ts';
 import {
@@ -19,9 +25,14 @@ import {
   type HashParameters,
 } from './passwords.ts';
 import type { ResetTokensRepository } from './reset-tokens.repository.ts';
+import { hashToken } from './secret-tokens.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
 import { toUser, type User } from './user.ts';
 import type { UserRow, UsersRepository, UserWriteResult } from './users.repository.ts';
+import type { VerificationTokensRepository } from './verification-tokens.repository.ts';
+
+/** REGISTRATION_MODE: who may create an account (decision 0027). */
+export type RegistrationMode = 'open' | 'invite' | 'closed';
 
 export interface UsersServiceDependencies {
   readonly users: Pick<
@@ -36,18 +47,26 @@ export interface UsersServiceDependencies {
   >;
   readonly sessions: Pick<SessionsRepository, 'deleteForUser'>;
   readonly resetTokens: Pick<ResetTokensRepository, 'deleteUnusedForUser'>;
+  readonly invitations: Pick<InvitationsRepository, 'findPendingByToken' | 'consume'>;
+  /** A changed address voids the links sent to confirm the old one. */
+  readonly verificationTokens: Pick<VerificationTokensRepository, 'deleteUnusedForUser'>;
   readonly transaction: Transactor;
   readonly loginThrottle: AttemptThrottle;
   /** Valid sign-ups per IP and per address (SIGN_UP_POLICY). */
   readonly signUpThrottle: AttemptThrottle;
-  /** Where the sign-up emails are asked for (jobs send them): welcome, or "you have one". */
-  readonly emailJobs: Pick<AccountEmailJobs, 'welcome' | 'accountExists'>;
+  /** Where the sign-up emails are asked for (jobs send them): welcome or a confirmation link, or "you have one". */
+  readonly emailJobs: Pick<AccountEmailJobs, 'welcome' | 'accountExists' | 'emailVerification'>;
+  /** REGISTRATION_MODE: the sign-up form creates accounts only when it is `open`. */
+  readonly registrationMode: RegistrationMode;
+  /** EMAIL_VERIFICATION: new addresses wait for confirmation; off, they count as confirmed. */
+  readonly emailVerification: boolean;
   /** PASSWORD_MIN_LENGTH. */
   readonly passwordMinLength: number;
   /** Today's Argon2id cost; older hashes are upgraded at the next login. */
   readonly hashParameters?: HashParameters;
   /** First path segments the configuration takes (ADMIN_PATH's): no username may take one. */
   readonly reservedWords?: readonly string[];
+  readonly now?: () => Date;
 }
 
 /** What a sign-up form or `createsuperuser` submits; raw text, normalised here. */
@@ -62,14 +81,26 @@ export interface SignUpInput extends NewAccountInput {
   readonly ip: string;
 }
 
+/** A sign-up through an invitation's link: its token fixes the address. */
+export interface InvitedSignUpInput {
+  readonly token: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 const CONFLICT_MESSAGES = {
   email: 'An account with this email address already exists.',
   username: 'This username is taken; choose another.',
 } as const;
 
+// Said to the holder of an invitation only: the link proves the address is theirs.
+const INVITED_ADDRESS_TAKEN =
+  'This address has an account already: log in, or reset its password if you forgot it.';
+
 export function createUsersService(deps: UsersServiceDependencies) {
   const parameters = deps.hashParameters ?? PASSWORD_HASH_PARAMETERS;
   const reserved = new Set((deps.reservedWords ?? []).map((word) => word.toLowerCase()));
+  const now = deps.now ?? (() => new Date());
 
   function identityErrors(email: string, username: string): FieldError[] {
     const errors: FieldError[] = [];
@@ -122,6 +153,7 @@ export function createUsersService(deps: UsersServiceDependencies) {
 
   /** Signs up, or tells the address's owner someone tried; the caller cannot tell which. */
   async function signUp(input: SignUpInput): Promise<void> {
+    if (deps.registrationMode !== 'open') throw new SignUpClosedError(deps.registrationMode);
     const { email, username, errors } = formErrors(input);
     if (errors.length > 0) throw fieldErrors(errors);
     // Usernames are public (/<username>/<slug>): saying one is taken reveals nothing new.
@@ -136,9 +168,18 @@ export function createUsersService(deps: UsersServiceDependencies) {
       await deps.emailJobs.accountExists(owner.id);
       return;
     }
-    const result = await deps.users.insert({ email, username, passwordHash, isStaff: false });
+    const result = await deps.users.insert({
+      email,
+      username,
+      passwordHash,
+      isStaff: false,
+      // Verification off: the account counts as confirmed, so turning it on later spares it.
+      emailVerifiedAt: deps.emailVerification ? null : now(),
+    });
     if (result.ok) {
-      await deps.emailJobs.welcome(result.user.id);
+      await (deps.emailVerification
+        ? deps.emailJobs.emailVerification(result.user.id)
+        : deps.emailJobs.welcome(result.user.id));
       return;
     }
     if (result.conflict === 'username') {
@@ -154,7 +195,50 @@ export function createUsersService(deps: UsersServiceDependencies) {
     if (errors.length === 0) errors.push(...(await takenErrors(email, username)));
     if (errors.length > 0) throw fieldErrors(errors);
     const passwordHash = await hashPassword(input.password, parameters);
-    return written(await deps.users.insert({ email, username, passwordHash, isStaff }));
+    // An operator typed the address themselves: there is nobody to confirm it to.
+    return written(
+      await deps.users.insert({ email, username, passwordHash, isStaff, emailVerifiedAt: now() }),
+    );
+  }
+
+  async function signUpInvited(input: InvitedSignUpInput): Promise<User> {
+    const tokenHash = hashToken(input.token);
+    const invitation =
+      input.token === '' ? null : await deps.invitations.findPendingByToken(tokenHash, now());
+    if (!invitation) throw new InvalidInvitationError();
+    const { email, username, errors } = formErrors({ ...input, email: invitation.email });
+    if (errors.length > 0) throw fieldErrors(errors);
+    if (await deps.users.findByUsername(username)) {
+      throw fieldErrors([{ field: 'username', message: CONFLICT_MESSAGES.username }]);
+    }
+    if (await deps.users.findByEmail(email)) {
+      throw fieldErrors([{ field: 'email', message: INVITED_ADDRESS_TAKEN }]);
+    }
+    const passwordHash = await hashPassword(input.password, parameters);
+    const row = await deps.transaction(async (tx) => {
+      const at = now();
+      // The invitation went to this address: it is confirmed by construction.
+      const result = await deps.users.insert(
+        { email, username, passwordHash, isStaff: false, emailVerifiedAt: at },
+        tx,
+      );
+      if (!result.ok) {
+        throw fieldErrors([
+          {
+            field: result.conflict,
+            message:
+              result.conflict === 'email' ? INVITED_ADDRESS_TAKEN : CONFLICT_MESSAGES.username,
+          },
+        ]);
+      }
+      // In the same transaction: the account exists if and only if the invitation is spent.
+      if (!(await deps.invitations.consume(tokenHash, result.user.id, at, tx))) {
+        throw new InvalidInvitationError();
+      }
+      return result.user;
+    });
+    await deps.emailJobs.welcome(row.id);
+    return toUser(row);
   }
 
   /** Finds the account a login form names: an email when it has an @, a username otherwise. */
@@ -174,6 +258,17 @@ export function createUsersService(deps: UsersServiceDependencies) {
      */
     register(input: SignUpInput): Promise<void> {
       return signUp(input);
+    },
+
+    /**
+     * A sign-up through an invitation's link, in any REGISTRATION_MODE: the invitation's address,
+     * the username and password chosen here. The account is created confirmed and the invitation
+     * spent in one transaction. InvalidInvitationError when the link is unknown, used, revoked or
+     * expired; ValidationError for the form, a taken username, or an address that got an
+     * account meanwhile (the link's holder owns the address, so saying so reveals nothing).
+     */
+    registerInvited(input: InvitedSignUpInput): Promise<User> {
+      return signUpInvited(input);
     },
 
     /**
@@ -225,14 +320,29 @@ export function createUsersService(deps: UsersServiceDependencies) {
       return row ? toUser(row) : null;
     },
 
-    /** Changes email and username (both required, as the profile form shows both). */
+    /**
+     * Changes email and username (both required, as the profile form shows both). With
+     * EMAIL_VERIFICATION on, a new address waits for confirmation like a new account's: a link
+     * is emailed to it, and links cannot be created meanwhile.
+     */
     async updateProfile(userId: string, input: { email: string; username: string }): Promise<User> {
       const email = normalizeEmail(input.email);
       const username = normalizeUsername(input.username);
       const errors = identityErrors(email, username);
       if (errors.length === 0) errors.push(...(await takenErrors(email, username, userId)));
       if (errors.length > 0) throw fieldErrors(errors);
-      return written(await deps.users.update(userId, { email, username }));
+      const current = await deps.users.findById(userId);
+      const confirmAgain =
+        deps.emailVerification &&
+        current !== null &&
+        current.email.toLowerCase() !== email.toLowerCase();
+      if (!confirmAgain) return written(await deps.users.update(userId, { email, username }));
+      const user = written(
+        await deps.users.update(userId, { email, username, emailVerifiedAt: null }),
+      );
+      await deps.verificationTokens.deleteUnusedForUser(userId);
+      await deps.emailJobs.emailVerification(userId);
+      return user;
     },
 
     /**

@@ -18,7 +18,13 @@ import {
   type RedirectStatus,
 } from './link-rules.ts';
 import { decodeCursor, encodeCursor, isUuid } from './list-cursor.ts';
-import type { LinkChangesRow, LinkRow, LinksRepository, RedirectRow } from './links.repository.ts';
+import type {
+  LinkChangesRow,
+  LinkPosition,
+  LinkRow,
+  LinksRepository,
+  RedirectRow,
+} from './links.repository.ts';
 
 export interface Link {
   readonly id: string;
@@ -99,12 +105,19 @@ export interface LinksServiceDependencies {
   readonly reservedWords?: readonly string[];
   /** Told after every write, so the redirect cache forgets what changed. */
   readonly changes?: Pick<LinkChanges, 'publish'>;
+  /**
+   * Asked before a link is created: rejects while the owner may not create links (an address
+   * not yet confirmed, decision 0027); its error is the answer the caller gets.
+   */
+  readonly creationGuard?: (ownerId: string) => Promise<void>;
   readonly now?: () => Date;
   readonly generateCode?: () => string;
 }
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
+/** Rows per query when every link of an owner is read (an export, an account's deletion). */
+export const ALL_LINKS_PAGE_SIZE = 1000;
 const SEARCH_MAX_LENGTH = 200;
 // 62^7 codes make one collision rare and five in a row a sign of something else entirely.
 const CODE_ATTEMPTS = 5;
@@ -154,15 +167,34 @@ export function createLinksService(deps: LinksServiceDependencies) {
     return row;
   }
 
-  async function announce(ownerId: string, links: readonly LinkRow[]): Promise<void> {
-    if (!deps.changes) return;
+  /** The codes and /<username>/<slug> paths of `links`, all of one owner's. */
+  async function addressesOf(
+    ownerId: string,
+    links: readonly Pick<LinkRow, 'code' | 'slug'>[],
+  ): Promise<LinkAddresses> {
     const slugs = links.flatMap((link) => (link.slug === null ? [] : [link.slug]));
     const username = slugs.length > 0 ? await repository.usernameOf(ownerId) : null;
-    const addresses: LinkAddresses = {
+    return {
       codes: [...new Set(links.map((link) => link.code))],
       slugs: username === null ? [] : [...new Set(slugs)].map((slug) => ({ username, slug })),
     };
-    deps.changes.publish(addresses);
+  }
+
+  async function announce(ownerId: string, links: readonly LinkRow[]): Promise<void> {
+    if (!deps.changes) return;
+    deps.changes.publish(await addressesOf(ownerId, links));
+  }
+
+  /** Every link of the owner, newest first, one keyset page (one query) at a time. */
+  async function* pagesOf(ownerId: string, pageSize: number): AsyncGenerator<readonly LinkRow[]> {
+    let after: LinkPosition | null = null;
+    for (;;) {
+      const rows = await repository.list(ownerId, { search: null, after, limit: pageSize });
+      if (rows.length > 0) yield rows.map((row) => row.link);
+      const last = rows.at(-1);
+      if (rows.length < pageSize || last === undefined) return;
+      after = last.position;
+    }
   }
 
   function live(row: RedirectRow | null): RedirectTarget | null {
@@ -172,8 +204,12 @@ export function createLinksService(deps: LinksServiceDependencies) {
   }
 
   return {
-    /** Throws ValidationError (400) for bad fields, LinkConflictError (409) for a taken alias/slug. */
+    /**
+     * Throws ValidationError (400) for bad fields, LinkConflictError (409) for a taken alias/slug,
+     * and whatever `creationGuard` throws (403 for an unconfirmed address).
+     */
     async create(ownerId: string, input: NewLinkInput): Promise<Link> {
+      await deps.creationGuard?.(ownerId);
       const issues = new Issues();
       const targetUrl = issues.take('url', checkTargetUrl(input.url, ownHosts));
       const alias = blank(input.code)
@@ -298,6 +334,28 @@ export function createLinksService(deps: LinksServiceDependencies) {
         items: page.map((row) => toLink(row.link)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
       };
+    },
+
+    /**
+     * Every link of the owner, newest first, in pages of `pageSize` read one after the other
+     * (keyset on created_at and id), so a reader holds one page at a time however many there
+     * are. Stopping the iteration stops the reading.
+     */
+    async *allOf(ownerId: string, pageSize = ALL_LINKS_PAGE_SIZE): AsyncGenerator<readonly Link[]> {
+      for await (const rows of pagesOf(ownerId, pageSize)) yield rows.map(toLink);
+    },
+
+    /**
+     * Every public address of the owner's links (codes and /<username>/<slug> paths): what the
+     * redirect caches must forget when the links go without passing through this service, as
+     * when their owner's account is deleted. Read before they go.
+     */
+    async addressesOfAll(ownerId: string): Promise<LinkAddresses> {
+      const links: Pick<LinkRow, 'code' | 'slug'>[] = [];
+      for await (const rows of pagesOf(ownerId, ALL_LINKS_PAGE_SIZE)) {
+        for (const { code, slug } of rows) links.push({ code, slug });
+      }
+      return addressesOf(ownerId, links);
     },
 
     /** The live (enabled, unexpired, active owner) link at /<code>, or null. */

@@ -51,24 +51,35 @@ export interface RegisterPageOptions {
   readonly errors?: readonly FieldError[];
   readonly next?: string;
   readonly passwordMinLength: number;
+  /** Signing up through an invitation: its token travels with the form, its address is fixed. */
+  readonly invitation?: { readonly token: string; readonly email: string };
 }
 
 export function registerPage(options: RegisterPageOptions): SafeHtml {
   const errors = options.errors ?? [];
   const values = options.values ?? {};
-  return html`${pageHeader({ title: 'Create your account' })}${errorSummary(errors)}${form(
+  const { invitation } = options;
+  return html`${pageHeader({
+    title: 'Create your account',
+    ...(invitation ? { lead: 'You were invited: choose a username and a password.' } : {}),
+  })}${errorSummary(errors)}${form(
     '/accounts/register',
     options.csrfToken,
-    html`${nextField(options.next)}${formField({
+    html`${nextField(options.next)}${
+      invitation ? html`<input type="hidden" name="invitation" value="${invitation.token}" />` : ''
+    }${formField({
       label: 'Email address',
       name: 'email',
       type: 'email',
-      value: values.email,
+      value: invitation ? invitation.email : values.email,
       autocomplete: 'email',
       spellcheck: false,
-      hint: 'Used to reset your password; never shown to anyone.',
+      hint: invitation
+        ? 'The address the invitation was sent to; you can change it on your profile later.'
+        : 'Used to reset your password; never shown to anyone.',
       error: messagesFor(errors, 'email'),
       required: true,
+      readonly: invitation !== undefined,
     })}${formField({
       label: 'Username',
       name: 'username',
@@ -110,6 +121,8 @@ export interface LoginPageOptions {
   readonly login?: string;
   readonly errors?: readonly FieldError[];
   readonly next?: string;
+  /** REGISTRATION_MODE is open: the page points newcomers to the sign-up form. */
+  readonly signUpOpen?: boolean;
 }
 
 export function loginPage(options: LoginPageOptions): SafeHtml {
@@ -136,9 +149,14 @@ export function loginPage(options: LoginPageOptions): SafeHtml {
     })}${button({ label: 'Log in' })}`,
   )}
     <p><a href="/accounts/password-reset">Forgot your password?</a></p>
-    <p>
-      New here? <a href="${withNext('/accounts/register', options.next)}">Create an account</a>.
-    </p>`;
+    ${
+      options.signUpOpen === false
+        ? ''
+        : html`<p>
+            New here?
+            <a href="${withNext('/accounts/register', options.next)}">Create an account</a>.
+          </p>`
+    }`;
 }
 
 export interface ProfilePageOptions {

@@ -4,7 +4,7 @@ import type { FailedJob, QueueOverview } from '#src/jobs/queue.ts';
 import { button, card, emptyState, pageHeader, postForm, table, timestamp } from './components.ts';
 
 const QUEUE_PURPOSES: Readonly<Record<QueueName, string>> = {
-  email: 'Emails to users: password resets and welcomes.',
+  email: 'Emails to users: password resets, welcomes, invitations and address confirmations.',
   clicks: 'Batches of clicks on their way from the redirect to the database.',
   default: 'Everything else, such as housekeeping.',
 };
@@ -116,4 +116,17 @@ export function queuesPage(options: QueuesPageOptions): SafeHtml {
       )}`,
     }),
   )}`;
+}
+
+/** The staff pages, as small buttons above each one's header; the current page is marked. */
+export function staffNav(adminPath: string, current: 'queues' | 'invitations'): SafeHtml {
+  const pages = [
+    { key: 'queues', label: 'Queues' },
+    { key: 'invitations', label: 'Invitations' },
+  ] as const;
+  return html`<nav class="cluster" aria-label="Staff pages">${pages.map((page) =>
+    page.key === current
+      ? html`<a class="button button-primary button-small" href="${adminPath}/${page.key}" aria-current="page">${page.label}</a>`
+      : html`<a class="button button-secondary button-small" href="${adminPath}/${page.key}">${page.label}</a>`,
+  )}</nav>`;
 }

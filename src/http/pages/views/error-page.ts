@@ -41,6 +41,8 @@ export interface ErrorPageOptions {
   readonly user?: CurrentUser | null;
   /** For the navigation's log-out form, with `user`. */
   readonly csrfToken?: string;
+  /** Whether the header offers "Sign up" (REGISTRATION_MODE is open). */
+  readonly signUpOpen?: boolean;
 }
 
 function fieldProblems(details: unknown): { field: string; message: string }[] {
@@ -65,6 +67,7 @@ export function errorPage({
   details,
   user = null,
   csrfToken = '',
+  signUpOpen = true,
 }: ErrorPageOptions): string {
   const page = PAGES[statusCode] ??
     PAGES[statusCode >= 500 ? 500 : 400] ?? { title: 'Error', text: '' };
@@ -73,6 +76,7 @@ export function errorPage({
     title: page.title,
     user,
     csrfToken,
+    signUpOpen,
     ...(assetUrl ? { assetUrl } : {}),
     body: html`<div class="error-page">
 <p class="status">Error ${statusCode}</p>

@@ -91,8 +91,13 @@ const FEATURES = [
   },
 ] as const;
 
-/** The signed-out landing page: what Hoplink is, and the way in. */
-export function landingPage(): SafeHtml {
+/**
+ * The signed-out landing page: what Hoplink is, and the way in (sign-up only while
+ * REGISTRATION_MODE is open).
+ */
+export function landingPage({
+  signUpOpen = true,
+}: { readonly signUpOpen?: boolean } = {}): SafeHtml {
   return html`<section class="hero">
       <h1>Short links that tell you who clicked</h1>
       <p class="lead">
@@ -100,7 +105,7 @@ export function landingPage(): SafeHtml {
         on a server you run yourself.
       </p>
       <div class="cluster">
-        ${linkButton({ href: '/accounts/register', label: 'Sign up', variant: 'primary' })}${linkButton({ href: '/accounts/login', label: 'Log in' })}
+        ${signUpOpen ? linkButton({ href: '/accounts/register', label: 'Sign up', variant: 'primary' }) : ''}${linkButton({ href: '/accounts/login', label: 'Log in', variant: signUpOpen ? 'secondary' : 'primary' })}
       </div>
     </section>
     <div class="grid features">

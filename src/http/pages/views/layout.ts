@@ -14,6 +14,8 @@ export interface LayoutOptions {
   readonly assetUrl?: AssetUrl;
   /** The request's path, to mark the current navigation item (`aria-current="page"`). */
   readonly currentPath?: string;
+  /** REGISTRATION_MODE is open: the header offers "Sign up" (true unless told otherwise). */
+  readonly signUpOpen?: boolean;
 }
 
 // Icons are our own markup; `aria-hidden` because every one sits beside a text label.
@@ -45,6 +47,7 @@ function navigation(
   user: CurrentUser | null,
   csrfToken: string,
   path: string | undefined,
+  signUpOpen: boolean,
 ): SafeHtml {
   const items: NavItem[] = user
     ? [
@@ -55,7 +58,7 @@ function navigation(
       ]
     : [
         { href: '/accounts/login', label: 'Log in' },
-        { href: '/accounts/register', label: 'Sign up' },
+        ...(signUpOpen ? [{ href: '/accounts/register', label: 'Sign up' }] : []),
       ];
   const current = currentHref(items, path);
   const links = items.map(
@@ -66,6 +69,19 @@ function navigation(
     ? html`<li><form method="post" action="/accounts/logout">${csrfField(csrfToken)}<button type="submit" class="nav-button">Log out</button></form></li>`
     : '';
   return html`<nav class="site-nav" aria-label="Main"><ul>${links}${logout}</ul></nav>`;
+}
+
+/**
+ * Shown on every page to a user whose address waits for confirmation (EMAIL_VERIFICATION): why
+ * links cannot be created yet, and a button for a new link, which comes back to this page.
+ */
+function verifyEmailBanner(user: CurrentUser, csrfToken: string, path: string | undefined) {
+  const next =
+    path && path !== '/' ? html`<input type="hidden" name="next" value="${path}" />` : '';
+  return html`<div class="container flashes"><section class="flash flash-info" aria-labelledby="verify-email-title">
+<div><p><strong id="verify-email-title">Confirm your email address to create links.</strong> We sent a link to ${user.email}; until you follow it you can look around but not create links.</p>
+<form method="post" action="/accounts/verify-email/resend">${csrfField(csrfToken)}${next}<button type="submit" class="button button-secondary button-small">Send a new link</button></form></div>
+</section></div>`;
 }
 
 /** The theme switch: its icon and label follow <html data-theme> through CSS; app.js cycles it. */
@@ -84,6 +100,7 @@ export function layout({
   csrfToken = '',
   assetUrl = liveAssetUrl,
   currentPath,
+  signUpOpen = true,
 }: LayoutOptions): string {
   return html`<!doctype html>
 <html lang="en">
@@ -102,13 +119,14 @@ export function layout({
 <header class="site-header">
 <div class="container">
 <a class="brand" href="/">${LOGO}<span>Hoplink</span></a>
-${navigation(user, csrfToken, currentPath)}
+${navigation(user, csrfToken, currentPath, signUpOpen)}
 ${THEME_TOGGLE}
 </div>
 </header>
 <div class="container flashes" role="status">${flashes.map(
     (flash) => html`<p class="flash flash-${flash.kind}">${flash.message}</p>`,
   )}</div>
+${user?.mustVerifyEmail ? verifyEmailBanner(user, csrfToken, currentPath) : ''}
 <main id="main" class="container" tabindex="-1">
 ${body}
 </main>
