@@ -40,7 +40,12 @@ const no = {
   ),
   email: refuse('^#src/email/', 'Mail is sent by jobs, through module services (STYLE.md).'),
   roles: refuse('^#src/(cli|process)/|^#src/main\\.ts$', 'Process roles import layers, not back.'),
+  metrics: refuse(
+    '^#src/metrics/',
+    'The web and job layers take metrics ports; src/metrics (prom-client) is wired by the composition (decision 0022).',
+  ),
 };
+const DRIVERS = ['bullmq', 'ioredis', 'nodemailer', 'pg', '@electric-sql/pglite'];
 
 /** modules/*: lib, db and another module's index.ts only; no framework, queue or mail. */
 const moduleRules = [
@@ -61,7 +66,14 @@ const queryBuilding = (allowTypeImports) =>
 
 /** Each table is one module's; another module's table is read through that module. */
 const TABLES = {
-  accounts: ['users', 'sessions', 'passwordResetTokens', 'apiTokens'],
+  accounts: [
+    'users',
+    'sessions',
+    'passwordResetTokens',
+    'apiTokens',
+    'invitations',
+    'emailVerificationTokens',
+  ],
   links: ['links'],
   analytics: ['clicks', 'clickDaily', 'clickDailyValues', 'clickDailyVisitors'],
 };
@@ -84,6 +96,7 @@ const httpRules = [
   no.email,
   no.container,
   no.roles,
+  no.metrics,
 ];
 const jobsRules = [
   ...httpRules,
@@ -152,6 +165,15 @@ const arrows = [
     moduleRules,
     { paths: [tablesOfOthers('analytics', ['links'])] },
   ),
+  // Decision 0022: prom-client behind plain functions; the sources are passed in, never imported.
+  layer(
+    'metrics',
+    ['src/metrics/**/*.ts'],
+    [
+      onlyFrom(['lib', 'metrics'], 'metrics imports lib only; what it counts is passed in.'),
+      refuse(`^(${DRIVERS.join('|')})$`, ONLY_COMPOSITION),
+    ],
+  ),
   layer('jobs', ['src/jobs/**/*.ts'], jobsRules),
   layer('http', ['src/http/**/*.ts'], httpRules, { ignores: ['src/http/build-server.ts'] }),
   // The root scope takes the container and hands each scope what it uses.
@@ -174,7 +196,15 @@ const arrows = [
   layer('http/api', ['src/http/api/**/*.ts'], [...httpRules, refuse('^#src/http/pages/', SCOPE)]),
   layer('http/pages', ['src/http/pages/**/*.ts'], [...httpRules, refuse('^#src/http/api/', SCOPE)]),
   // Composition chooses adapters, and still reaches a module through its index.ts.
-  layer('composition', ['src/container.ts', 'src/cli/**/*.ts'], [no.climbing, no.moduleInternals]),
+  layer(
+    'composition',
+    ['src/container.ts', 'src/cli/**/*.ts'],
+    [
+      no.climbing,
+      no.moduleInternals,
+      refuse('^prom-client$', 'Metrics are defined in src/metrics (decision 0022).'),
+    ],
+  ),
   {
     // The drivers, each imported by the one adapter that wraps it, and by the composition.
     name: 'arrows/adapter-packages',
@@ -187,15 +217,16 @@ const arrows = [
       'src/email/smtp-sender.ts',
       'src/jobs/{bullmq-queue,worker-runner,schedules}.ts',
       'src/lib/redis-{channel,rate-limit-store}.ts',
+      'src/metrics/**',
     ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: ['bullmq', 'ioredis', 'nodemailer', 'pg', '@electric-sql/pglite'].map((name) => ({
-            name,
-            message: ONLY_COMPOSITION,
-          })),
+          paths: [
+            ...DRIVERS.map((name) => ({ name, message: ONLY_COMPOSITION })),
+            { name: 'prom-client', message: 'Metrics are defined in src/metrics (decision 0022).' },
+          ],
         },
       ],
     },
@@ -225,6 +256,24 @@ export default tseslint.config(
     },
   },
   ...arrows,
+  {
+    // A command reads and writes through its Invocation, never the process's own streams,
+    // environment or directory, so a test can run it in-process (decision 0025). process.exit,
+    // process.on and cluster stay: serve and worker are processes.
+    name: 'cli/invocation',
+    files: ['src/cli/**/*.ts'],
+    ignores: TESTS,
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['env', 'cwd', 'argv', 'stdin', 'stdout', 'stderr', 'exitCode'].map((property) => ({
+          object: 'process',
+          property,
+          message: "Use the command's Invocation (decision 0025).",
+        })),
+      ],
+    },
+  },
   {
     // No import cycles (decision 0019); type-only imports are erased and do not count. The
     // resolver follows package.json "imports" (`#src/…`) as Node does.

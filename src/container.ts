@@ -12,11 +12,14 @@ import { createSmtpSender } from '#src/email/smtp-sender.ts';
 import { createBullmqQueue } from '#src/jobs/bullmq-queue.ts';
 import { createEagerQueue } from '#src/jobs/eager-queue.ts';
 import { createJobHandlers } from '#src/jobs/handlers/index.ts';
+import { isJobName, JOBS } from '#src/jobs/job-registry.ts';
 import { createMemoryQueue } from '#src/jobs/memory-queue.ts';
 import type { Dispatch, JobQueue } from '#src/jobs/queue.ts';
 import { startInProcessSchedules } from '#src/jobs/schedules.ts';
 import { createJobDispatcher } from '#src/jobs/worker-runner.ts';
+import { startErrorTracking, type ErrorTracking } from '#src/lib/error-tracking.ts';
 import { createLogger, type Logger } from '#src/lib/logger.ts';
+import { packageVersion } from '#src/lib/package-version.ts';
 import { createMemoryRateLimitStore, type RateLimitStore } from '#src/lib/rate-limiter.ts';
 import { createReadiness, type ReadinessReport } from '#src/lib/readiness.ts';
 import { settlesWithin } from '#src/lib/deadline.ts';
@@ -24,7 +27,10 @@ import { createRedisChannel } from '#src/lib/redis-channel.ts';
 import { createRedisRateLimitStore } from '#src/lib/redis-rate-limit-store.ts';
 import {
   createAccountsModule,
+  type AccountDeletionService,
   type AccountEmailJobs,
+  type EmailVerificationService,
+  type InvitationsService,
   type ApiTokensService,
   type PasswordResetService,
   type SessionsService,
@@ -33,6 +39,8 @@ import {
 import {
   createAnalyticsModule,
   type BatchingClickSink,
+  type DataExportService,
+  type ClickRetentionService,
   type StatsService,
 } from '#src/modules/analytics/index.ts';
 import {
@@ -40,6 +48,7 @@ import {
   type LinkChanges,
   type LinksService,
 } from '#src/modules/links/index.ts';
+import { createProcessMetrics, type ProcessMetrics } from '#src/metrics/process-metrics.ts';
 import type { Settings } from '#src/settings/index.ts';
 
 /**
@@ -56,6 +65,10 @@ export interface Container {
   /** Clicks from the redirect, sent to the clicks queue in batches; flushed on close. */
   readonly clickSink: BatchingClickSink;
   readonly stats: StatsService;
+  /** Deletes raw clicks and visitor hashes past CLICK_RETENTION_DAYS (the job, `hoplink retention`). */
+  readonly clickRetention: ClickRetentionService;
+  /** A user's links and clicks as CSV or JSON, streamed (decision 0026). */
+  readonly dataExport: DataExportService;
   /** Outgoing mail: SMTP with EMAIL_URL, else an in-memory outbox under NODE_ENV=test, else the console. */
   readonly emailSender: EmailSender;
   /** Where jobs are enqueued (QUEUE_MODE picks the adapter). */
@@ -66,8 +79,19 @@ export interface Container {
   readonly sessions: SessionsService;
   readonly passwordReset: PasswordResetService;
   readonly apiTokens: ApiTokensService;
+  /** Deletes an account with everything it owns, and makes every process forget its links. */
+  readonly accountDeletion: AccountDeletionService;
+  /** Staff invitations to sign up (decision 0027). */
+  readonly invitations: InvitationsService;
+  /** Confirming addresses; with EMAIL_VERIFICATION on, unconfirmed accounts create no links. */
+  readonly emailVerification: EmailVerificationService;
   /** Login, reset, sign-up and API limits: in Redis with REDIS_URL (one count for every process). */
   readonly rateLimits: RateLimitStore;
+  /**
+   * This process's metrics: the click pipeline, jobs and emails are wired here; the web layer
+   * adds requests and redirects, the worker role the queue counts. Decision 0022.
+   */
+  readonly metrics: ProcessMetrics;
   /**
    * The web role's background duties: replaying spooled click batches and, with the in-process
    * queue, the scheduled jobs (with Redis, `hoplink worker` schedules them).
@@ -78,6 +102,11 @@ export interface Container {
    * serving) without Redis. Decision 0015.
    */
   readonly readiness: () => Promise<ReadinessReport>;
+  /**
+   * Asks long jobs in flight (a click retention pass) to stop after their current batch, so a
+   * worker told to stop drains in seconds; close() does it too. What they left is done next run.
+   */
+  readonly interruptLongJobs: () => void;
   /** Releases pools and handles; safe to call twice. */
   readonly close: () => Promise<void>;
 }
@@ -166,6 +195,16 @@ async function prepareDatabase(
   });
 }
 
+/** Sentry, when SENTRY_DSN is set: the release defaults to the package's version. */
+function startTracking(settings: Settings, dsn: string): Promise<ErrorTracking> {
+  return startErrorTracking({
+    dsn,
+    release: settings.sentryRelease ?? `hoplink@${packageVersion() ?? 'unknown'}`,
+    environment: settings.sentryEnvironment ?? settings.profile,
+    tracesSampleRate: settings.sentryTracesSampleRate,
+  });
+}
+
 /** The longest one dependency may take to close during a shutdown. */
 const CLOSE_STEP_MS = 5_000;
 
@@ -178,6 +217,11 @@ export async function createContainer(
     format: settings.logFormat,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  const metrics = createProcessMetrics();
+  // Only a process that may be scraped pays for the GC observer and the event-loop monitor.
+  if (settings.metricsToken || settings.metricsListen || settings.workerMetricsListen) {
+    metrics.collectProcessMetrics();
+  }
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await openDatabase(databaseTarget(settings)));
   try {
@@ -202,20 +246,34 @@ export async function createContainer(
     defaultRedirectStatus: settings.redirectStatus,
     // The admin area's path wins over a link's; no link may hide behind it.
     reservedWords: [adminSegment(settings)],
+    // Called once a link is created, long after `accounts` exists.
+    ...(settings.emailVerification
+      ? {
+          creationGuard: (ownerId: string) =>
+            accounts.emailVerification.assertMayCreateLinks(ownerId),
+        }
+      : {}),
     ...(linkChannel ? { changeChannel: linkChannel } : {}),
     onListenerError: (error) => {
       logger.error({ err: error }, 'a link change listener failed');
     },
   });
 
+  // Aborted first thing on close: long jobs (click retention) stop after their current batch.
+  const stopping = new AbortController();
   // The ports below call `jobs` only once something is enqueued, after `jobs` exists.
   const queueUrl = settings.queueMode === 'redis' ? settings.redisUrl : undefined;
   const analytics = createAnalyticsModule({
     db: database.db,
     links: links.links,
+    siteUrl: settings.siteUrl,
     ipMode: settings.clickIpMode,
     secretKey: settings.secretKey,
     logger,
+    retention: {
+      clickDays: settings.clickRetentionDays,
+      visitorDays: settings.clickVisitorRetentionDays,
+    },
     pipeline: {
       send: (batch) =>
         jobs.enqueue('record-clicks', { clicks: [...batch.clicks] }, { jobId: batch.batchId }),
@@ -235,6 +293,17 @@ export async function createContainer(
   });
 
   const { sender: emailSender, close: closeEmail } = createEmailSender(settings, logger);
+  const meteredEmailSender: EmailSender = {
+    send: async (message) => {
+      try {
+        await emailSender.send(message);
+      } catch (error) {
+        metrics.emailSent('failed');
+        throw error;
+      }
+      metrics.emailSent('sent');
+    },
+  };
   const emailJobs: AccountEmailJobs = {
     passwordReset: (userId) => jobs.enqueue('send-password-reset-email', { userId }),
     welcome: (userId) =>
@@ -244,6 +313,15 @@ export async function createContainer(
     accountExists: (userId) =>
       jobs.enqueue('send-account-exists-email', { userId }).catch((error: unknown) => {
         logger.error({ err: error }, 'account-exists email could not be queued');
+      }),
+    accountDeleted: (recipient) =>
+      jobs.enqueue('send-account-deleted-email', recipient).catch((error: unknown) => {
+        logger.error({ err: error }, 'account-deleted email could not be queued');
+      }),
+    invitation: (invitationId) => jobs.enqueue('send-invitation-email', { invitationId }),
+    emailVerification: (userId) =>
+      jobs.enqueue('send-email-verification', { userId }).catch((error: unknown) => {
+        logger.error({ err: error }, 'email confirmation could not be queued');
       }),
   };
   // Without Redis (development, tests) each process counts alone; production requires REDIS_URL.
@@ -257,7 +335,13 @@ export async function createContainer(
   const accounts = createAccountsModule({
     db: database.db,
     emailJobs,
-    mail: createAccountMail(emailSender),
+    mail: createAccountMail(meteredEmailSender),
+    links: {
+      addressesOf: (userId) => links.links.addressesOfAll(userId),
+      forget: (addresses) => {
+        links.changes.publish(addresses);
+      },
+    },
     siteUrl: settings.siteUrl,
     rateLimits: rateLimitStore,
     logger,
@@ -265,16 +349,32 @@ export async function createContainer(
     sessionIdleMs: settings.sessionCookieAge,
     sessionMaxAgeMs: settings.sessionMaxAge,
     reservedWords: [adminSegment(settings)],
+    registrationMode: settings.registrationMode,
+    invitationTtlMs: settings.invitationTtl,
+    emailVerification: settings.emailVerification,
+    emailVerificationTtlMs: settings.emailVerificationTtl,
   });
   // Fails the start when a registered job has no handler.
-  const dispatchJob = createJobDispatcher(
-    createJobHandlers({
-      accountEmails: accounts.emails,
-      clickWriter: analytics.clickWriter,
-      sessions: accounts.sessions,
-      passwordReset: accounts.passwordReset,
-      logger,
-    }),
+  const dispatchJob = metrics.meterJobs(
+    createJobDispatcher(
+      createJobHandlers({
+        accountEmails: accounts.emails,
+        clickWriter: {
+          write: async (clicks) => {
+            const inserted = await analytics.clickWriter.write(clicks);
+            metrics.clicksWritten(clicks, inserted);
+            return inserted;
+          },
+        },
+        sessions: accounts.sessions,
+        passwordReset: accounts.passwordReset,
+        emailVerification: accounts.emailVerification,
+        clickRetention: analytics.retention,
+        stopping: stopping.signal,
+        logger,
+      }),
+    ),
+    (name) => (isJobName(name) ? JOBS[name].queue : undefined),
   );
   const jobs: JobQueue = queueUrl
     ? createBullmqQueue({ url: queueUrl.reveal(), prefix: settings.queuePrefix, logger })
@@ -282,6 +382,9 @@ export async function createContainer(
       ? createEagerQueue(dispatchJob)
       : createMemoryQueue({ dispatch: dispatchJob, logger });
   const { clickSink, clickDelivery } = analytics;
+  metrics.watchClickPipeline({ sink: clickSink, delivery: () => clickDelivery.stats() });
+  // With Redis the queue is the worker's to report: each web process would count it again.
+  if (jobs.mode === 'memory') metrics.watchQueues(() => jobs.overview({ failedLimit: 0 }));
   let stopSchedules = (): void => undefined;
 
   // Without the database uncached redirects, pages and the API fail. Without Redis redirects
@@ -294,6 +397,10 @@ export async function createContainer(
     },
     logger,
   );
+  // Last, once nothing above can fail the start: a failed start has nothing to report.
+  const errorTracking = settings.sentryDsn
+    ? await startTracking(settings, settings.sentryDsn.reveal())
+    : null;
   let closed = false;
   return {
     settings,
@@ -303,6 +410,8 @@ export async function createContainer(
     linkChanges: links.changes,
     clickSink,
     stats: analytics.stats,
+    clickRetention: analytics.retention,
+    dataExport: analytics.dataExport,
     emailSender,
     jobs,
     dispatchJob,
@@ -310,15 +419,23 @@ export async function createContainer(
     sessions: accounts.sessions,
     passwordReset: accounts.passwordReset,
     apiTokens: accounts.apiTokens,
+    accountDeletion: accounts.deletion,
+    invitations: accounts.invitations,
+    emailVerification: accounts.emailVerification,
     rateLimits: rateLimitStore,
+    metrics,
     startBackgroundWork: () => {
       clickDelivery.start();
       if (jobs.mode === 'memory') stopSchedules = startInProcessSchedules(jobs, logger);
     },
     readiness,
+    interruptLongJobs: () => {
+      stopping.abort();
+    },
     close: async () => {
       if (closed) return;
       closed = true;
+      stopping.abort();
       stopSchedules();
       // Each step is bounded: a dependency that stopped answering must not hold the process
       // past its shutdown (what a step leaves undone, the exit ends).
@@ -339,6 +456,8 @@ export async function createContainer(
       if (linkChannel) await step('link broadcast', () => linkChannel.close());
       closeEmail();
       if (ownsDatabase) await step('database', () => database.close());
+      // What the shutdown itself reported goes out too, or is dropped after 2 s.
+      if (errorTracking) await step('error tracking', () => errorTracking.close(2_000));
     },
   };
 }

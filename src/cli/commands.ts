@@ -226,6 +226,48 @@ export const TOKEN = command({
   positionals: true,
 });
 
+export const INVITE = command({
+  name: 'invite',
+  summary: 'invite an address to create an account (in any registration mode)',
+  usage: ['invite --email E'],
+  description:
+    'Invites an address, as staff can under ADMIN_PATH: an email with a single-use link that creates one account for it, valid for INVITATION_TTL, sent by the job queue (`hoplink worker` with Redis). A pending invitation to the same address is replaced.',
+  options: {
+    email: { type: 'string', value: 'E', help: 'the address to invite' },
+    ...DOTENV_FLAG,
+  },
+  exitCodes: [
+    [0, 'invited: the email is queued'],
+    [1, 'refused (a malformed address, or one that has an account), or failed'],
+    [2, 'usage error'],
+  ],
+});
+
+export const DELETEUSER = command({
+  name: 'deleteuser',
+  summary: 'delete an account with its links, clicks, sessions and tokens',
+  usage: ['deleteuser --email E [--yes]'],
+  description:
+    'Deletes an account as its owner can from the profile page: its links stop redirecting on every web process at once, their clicks, its sessions and tokens go, and an email tells the address. On a terminal it asks first; otherwise --yes is required.',
+  options: {
+    email: { type: 'string', value: 'E', help: 'email address of the account' },
+    yes: { type: 'boolean', help: 'do not ask (needed when stdin is not a terminal)' },
+    ...DOTENV_FLAG,
+  },
+});
+
+export const RETENTION = command({
+  name: 'retention',
+  summary: 'delete clicks older than CLICK_RETENTION_DAYS now; --dry-run counts them',
+  usage: ['retention [--dry-run]'],
+  description:
+    'Deletes visitor hashes and raw clicks older than CLICK_VISITOR_RETENTION_DAYS and CLICK_RETENTION_DAYS keep, as the hourly job does, in batches of a few thousand rows each committed on its own, printing its progress. Daily counts (totals, charts) stay. Interrupting it is safe; a new run goes on.',
+  options: {
+    'dry-run': { type: 'boolean', help: 'count what would be deleted; delete nothing' },
+    ...DOTENV_FLAG,
+  },
+});
+
 /** In the order `hoplink --help` lists them. */
 export const COMMANDS = [
   SERVE,
@@ -238,6 +280,9 @@ export const COMMANDS = [
   CREATESUPERUSER,
   HEALTHCHECK,
   TOKEN,
+  INVITE,
+  DELETEUSER,
+  RETENTION,
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number]['name'];

@@ -10,8 +10,9 @@ import {
   type CommandName,
   type CommandSpec,
 } from './commands.ts';
+import type { Invocation } from './invocation.ts';
 
-type Run = (argv: string[]) => Promise<number>;
+type Run = (argv: string[], invocation: Invocation) => Promise<number>;
 
 /** A command's code is loaded only to run it: help and suggestions need nothing but the specs. */
 const LOADERS: Readonly<Record<CommandName, () => Promise<{ run: Run }>>> = {
@@ -25,38 +26,39 @@ const LOADERS: Readonly<Record<CommandName, () => Promise<{ run: Run }>>> = {
   createsuperuser: () => import('./createsuperuser.ts'),
   healthcheck: () => import('./healthcheck.ts'),
   token: () => import('./token.ts'),
+  invite: () => import('./invite.ts'),
+  deleteuser: () => import('./deleteuser.ts'),
+  retention: () => import('./retention.ts'),
 };
-
-/** Where the dispatcher's own messages go (a test passes its own). */
-export interface Output {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 
+/** Where the dispatcher's own messages go: help, the version, an unknown command. */
+type Output = Pick<Invocation, 'stdout' | 'stderr'>;
+
 /**
- * `hoplink <args>`: help, the version, or the command's own `run`. Resolves with the exit code:
- * 2 for an unknown command, otherwise whatever the command returns.
+ * `hoplink <args>`: help, the version, or the command's own `run` with `invocation` (main.ts
+ * passes the process's; a test its own). Resolves with the exit code: 2 for an unknown command,
+ * otherwise whatever the command returns.
  */
-export async function runCli(args: readonly string[], output: Output = process): Promise<number> {
+export async function runCli(args: readonly string[], invocation: Invocation): Promise<number> {
   const [name, ...argv] = args;
   if (name === undefined || HELP_FLAGS.has(name)) {
-    output.stdout.write(overviewHelp());
+    invocation.stdout.write(overviewHelp());
     return 0;
   }
-  if (name === '--version' || name === '-V') return printVersion(output);
-  if (name === 'help') return helpFor(argv[0], output);
+  if (name === '--version' || name === '-V') return printVersion(invocation);
+  if (name === 'help') return helpFor(argv[0], invocation);
   const spec = findCommand(name);
-  if (spec === undefined) return unknownCommand(name, output);
+  if (spec === undefined) return unknownCommand(name, invocation);
   // Help before the command loads, so it reads no settings and opens nothing.
   const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   if (flags.some((arg) => HELP_FLAGS.has(arg))) {
-    output.stdout.write(commandHelp(spec));
+    invocation.stdout.write(commandHelp(spec));
     return 0;
   }
   const { run } = await LOADERS[spec.name]();
-  return run(argv);
+  return run(argv, invocation);
 }
 
 function findCommand(name: string): (typeof COMMANDS)[number] | undefined {

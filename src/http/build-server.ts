@@ -4,6 +4,7 @@ import type { QueueInspection } from '#src/jobs/queue.ts';
 import { apiV1 } from './api/index.ts';
 import { cspReportRoutes } from './csp-report.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { metricsRoutes } from './metrics.routes.ts';
 import { siteScope } from './pages/index.ts';
 import { renderErrorPage } from './pages/render.ts';
 import { allowedHostsPlugin } from './plugins/allowed-hosts.ts';
@@ -16,7 +17,7 @@ import {
 import { httpsRedirectPlugin } from './plugins/https-redirect.ts';
 import { inputTextPlugin } from './plugins/input-text.ts';
 import { generateRequestId } from './plugins/request-id.ts';
-import { RequestLogController } from './plugins/request-log.ts';
+import { instrumentRoutes, MeteredRequestLog } from './plugins/request-metrics.ts';
 import { staticFilesPlugin } from './plugins/static-files.ts';
 import {
   applySecurityHeaders,
@@ -28,6 +29,14 @@ import { tlsServerOptions } from './tls-options.ts';
 
 const BARE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
+export interface BuildServerOptions {
+  /**
+   * What /metrics on the public port answers (when METRICS_TOKEN is set and METRICS_LISTEN is
+   * not): a serve worker asks its primary for every worker's metrics; by default, this process's.
+   */
+  readonly scrapeMetrics?: () => Promise<string>;
+}
+
 /**
  * Builds the web application. It never listens: `serve` attaches it to a socket, tests inject.
  *
@@ -37,8 +46,11 @@ const BARE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Lengt
  * - the API scope (/api): CORS, JSON errors, text checks, bearer tokens and rate limits;
  * - the site scope: forms, cookies, CSRF and sessions, then the signed-in pages (pages/index.ts).
  */
-export function buildServer(container: Container): FastifyInstance {
-  const { settings } = container;
+export function buildServer(
+  container: Container,
+  options: BuildServerOptions = {},
+): FastifyInstance {
+  const { settings, metrics } = container;
   const headers = securityHeaders(settings);
   // The root and the site answer errors with the site's page; the API with JSON.
   const htmlErrors: ErrorHandlerOptions = {
@@ -51,9 +63,11 @@ export function buildServer(container: Container): FastifyInstance {
   const logger: FastifyBaseLogger = container.logger;
   const app = Fastify({
     loggerInstance: logger,
-    logController: new RequestLogController(container.logger, {
-      redirectSampleRate: settings.redirectLogSampleRate,
-    }),
+    logController: new MeteredRequestLog(
+      container.logger,
+      { redirectSampleRate: settings.redirectLogSampleRate },
+      metrics,
+    ),
     requestIdHeader: false,
     genReqId: generateRequestId,
     trustProxy: settings.trustProxyHeaders ? [...settings.trustedProxies] : false,
@@ -80,6 +94,10 @@ export function buildServer(container: Container): FastifyInstance {
     },
   });
   app.server.headersTimeout = Math.min(settings.serverRequestTimeout, 60_000);
+  // At the root: every page's header, error pages included, says the same about signing up.
+  app.decorate('signUpOpen', settings.registrationMode === 'open');
+  // Before any route: every route registered from here on is counted, but the redirect.
+  instrumentRoutes(app, metrics);
 
   // Order matters: headers first (so even refusals carry them), then the Host check (400 before
   // any route), then the HTTPS redirect (to a host we know is ours).
@@ -91,12 +109,26 @@ export function buildServer(container: Container): FastifyInstance {
   void app.register(healthRoutes, { readiness: container.readiness });
   void app.register(staticFilesPlugin, { settings });
   void app.register(cspReportRoutes);
+  // Never public by default: the token, or a listener of its own (decision 0022).
+  if (settings.metricsToken && !settings.metricsListen) {
+    void app.register(metricsRoutes, {
+      token: settings.metricsToken,
+      scrape: options.scrapeMetrics ?? (() => metrics.text()),
+      contentType: metrics.contentType,
+    });
+  }
   // /<code> and /<username>/<slug>: fixed paths of the other scopes win over these patterns.
   void app.register(redirectRoutes, {
     links: container.links,
     linkChanges: container.linkChanges,
     clicks: container.clickSink,
     cache: { ttlMs: settings.redirectCacheTtl },
+    metrics: {
+      timing: metrics.redirectTiming,
+      watchCache: (stats) => {
+        metrics.watchRedirects(stats);
+      },
+    },
   });
 
   void app.register(
@@ -109,6 +141,7 @@ export function buildServer(container: Container): FastifyInstance {
         apiTokens: container.apiTokens,
         links: container.links,
         stats: container.stats,
+        dataExport: container.dataExport,
         siteUrl: settings.siteUrl,
         rateLimit: settings.apiRateLimit,
         rateLimitStore: container.rateLimits,
@@ -130,9 +163,13 @@ export function buildServer(container: Container): FastifyInstance {
     sessions: container.sessions,
     users: container.users,
     passwordReset: container.passwordReset,
+    invitations: container.invitations,
+    emailVerification: container.emailVerification,
     apiTokens: container.apiTokens,
     links: container.links,
     stats: container.stats,
+    dataExport: container.dataExport,
+    accountDeletion: container.accountDeletion,
     jobs: queueInspection,
   });
   return app;

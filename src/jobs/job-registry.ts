@@ -63,6 +63,12 @@ export const JOBS = {
     payload: z.object({}),
     retry: { attempts: 3, backoffDelayMs: 60_000 },
   }),
+  /** Enforces CLICK_RETENTION_DAYS and CLICK_VISITOR_RETENTION_DAYS (decision 0024). */
+  'purge-old-clicks': job({
+    queue: 'default',
+    payload: z.object({}),
+    retry: { attempts: 3, backoffDelayMs: 60_000 },
+  }),
   'send-password-reset-email': job({
     queue: 'email',
     payload: z.object({ userId: z.uuid() }),
@@ -75,6 +81,27 @@ export const JOBS = {
   }),
   /** To an address's owner when someone signs up with it (docs/decisions/0012). */
   'send-account-exists-email': job({
+    queue: 'email',
+    payload: z.object({ userId: z.uuid() }),
+    retry: EMAIL_RETRY,
+  }),
+  /**
+   * To the address of a deleted account. The account is gone, so the payload carries the address
+   * and username: the only personal data a job holds (docs/decisions/0026).
+   */
+  'send-account-deleted-email': job({
+    queue: 'email',
+    payload: z.object({ email: z.string().min(3).max(320), username: z.string().min(1).max(64) }),
+    retry: EMAIL_RETRY,
+  }),
+  /** An invitation's link, minted by the job: the payload is the invitation's id only (0027). */
+  'send-invitation-email': job({
+    queue: 'email',
+    payload: z.object({ invitationId: z.uuid() }),
+    retry: EMAIL_RETRY,
+  }),
+  /** A link that confirms an account's address, minted by the job (0027). */
+  'send-email-verification': job({
     queue: 'email',
     payload: z.object({ userId: z.uuid() }),
     retry: EMAIL_RETRY,

@@ -23,8 +23,12 @@ test('a handler gets the validated payload; a bad payload or unknown job is perm
     },
     'send-welcome-email': noop,
     'send-account-exists-email': noop,
+    'send-account-deleted-email': noop,
+    'send-invitation-email': noop,
+    'send-email-verification': noop,
     'record-clicks': noop,
     'purge-expired-auth': noop,
+    'purge-old-clicks': noop,
   });
   const userId = randomUUID();
   await dispatch('send-password-reset-email', { userId }, { jobId: '1', attempt: 1 });

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { Secret } from '#src/lib/secret.ts';
+import { parseSentryDsn } from '#src/lib/sentry-dsn.ts';
+import { listenAddress } from './listen-address.ts';
 import {
   bool,
   cidrOrIpProblem,
@@ -457,6 +459,31 @@ export const definitions = {
     parse: int(8, 128),
     default: '12',
   }),
+  // Who may sign up (decision 0027).
+  registrationMode: setting({
+    env: 'REGISTRATION_MODE',
+    doc: 'Who may create an account: open (anyone, through the sign-up form), invite (only with an invitation staff made) or closed (no sign-up page; staff invite, or `hoplink createsuperuser`).',
+    parse: oneOf(['open', 'invite', 'closed']),
+    default: 'open',
+  }),
+  invitationTtl: setting({
+    env: 'INVITATION_TTL',
+    doc: 'How long an invitation link works; it works once.',
+    parse: duration(),
+    default: '7d',
+  }),
+  emailVerification: setting({
+    env: 'EMAIL_VERIFICATION',
+    doc: 'New accounts, and accounts that change their address, confirm it through an emailed link before they may create links (they can sign in and look around meanwhile). Existing accounts count as confirmed.',
+    parse: bool(),
+    default: 'false',
+  }),
+  emailVerificationTtl: setting({
+    env: 'EMAIL_VERIFICATION_TTL',
+    doc: 'How long a link that confirms an email address works; it works once, and a new one can be asked for.',
+    parse: duration(),
+    default: '24h',
+  }),
   redirectStatus: setting({
     env: 'REDIRECT_STATUS',
     doc: 'Default HTTP status of new links (each link may choose its own).',
@@ -494,6 +521,19 @@ export const definitions = {
     doc: 'Largest size of the files (under DATA_DIR/click-spool) a web process appends click batches to while Redis is unreachable; beyond it batches wait in memory (10,000 clicks at most, then the oldest are dropped, and logged).',
     parse: size(),
     default: '256MiB',
+  }),
+  // Click retention (decision 0024): the daily counts behind totals and charts are always kept.
+  clickRetentionDays: setting({
+    env: 'CLICK_RETENTION_DAYS',
+    doc: 'UTC days of individual clicks kept, today included (the recent clicks list, with referrer URLs and anonymised IPs); older ones are deleted hourly in small batches. Totals, charts and top lists come from daily counts that are kept. 0 keeps clicks forever (check --deploy notes it).',
+    parse: int(0, 36_500),
+    default: '0',
+  }),
+  clickVisitorRetentionDays: setting({
+    env: 'CLICK_VISITOR_RETENTION_DAYS',
+    doc: 'UTC days, today included, a visitor hash is kept to count a visitor once a day; it serves only while clicks of that day can still arrive (queue retries run up to nine hours past midnight), so 1 (today only) may count a late visitor twice.',
+    parse: int(1, 365),
+    default: '2',
   }),
   apiRateLimit: setting({
     env: 'API_RATE_LIMIT',
@@ -566,11 +606,88 @@ export const definitions = {
     parse: oneOf(['json', 'pretty']),
     default: byProfile('pretty', 'json', 'json'),
   }),
+  // Error tracking (decision 0023): nothing is loaded or sent unless SENTRY_DSN is set.
+  sentryDsn: maybe({
+    env: 'SENTRY_DSN',
+    doc: 'Sentry DSN (https://<public key>@<host>/<project id>): unexpected errors of web processes and workers are reported there, scrubbed as the logs are. Unset, the SDK is not even loaded.',
+    parse: z.string().transform((raw, ctx) => {
+      const value = raw.trim();
+      if (value === '') return undefined;
+      if (parseSentryDsn(value) === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a Sentry DSN such as https://<public key>@o1.ingest.sentry.io/<project id>',
+        });
+        return z.NEVER;
+      }
+      return new Secret(value);
+    }),
+    secret: true,
+  }),
+  sentryEnvironment: maybe({
+    env: 'SENTRY_ENVIRONMENT',
+    doc: 'Environment name on reported errors (staging, eu-prod…).',
+    parse: z
+      .string()
+      .trim()
+      .regex(/^[^\s/]{1,64}$/, 'must be 1 to 64 characters without spaces or slashes'),
+    defaultDoc: { development: 'the profile (NODE_ENV)', production: 'production' },
+  }),
+  sentryRelease: maybe({
+    env: 'SENTRY_RELEASE',
+    doc: 'Release on reported errors, e.g. a commit SHA the image was built from.',
+    parse: z
+      .string()
+      .trim()
+      .regex(
+        /^(?!\.{1,2}$)[^\s/\\]{1,200}$/,
+        'must be 1 to 200 characters without spaces or slashes',
+      ),
+    defaultDoc: {
+      development: 'hoplink@<package version>',
+      production: 'hoplink@<package version>',
+    },
+  }),
+  sentryTracesSampleRate: setting({
+    env: 'SENTRY_TRACES_SAMPLE_RATE',
+    doc: 'Share of requests traced for Sentry performance monitoring, from 0 to 1; 0 traces none.',
+    parse: fraction(),
+    default: '0',
+  }),
   redirectLogSampleRate: setting({
     env: 'REDIRECT_LOG_SAMPLE_RATE',
     doc: 'Share of successful redirects (and their 404s) that get a request log line, from 0 to 1; errors and slow ones (over 1 s) always do. Each click is recorded in the database either way (decision 0014).',
     parse: fraction(),
     default: byProfile('1', '0.01', '1'),
+  }),
+  // Metrics (decision 0022): nothing is exposed unless one of these is set.
+  metricsToken: maybe({
+    env: 'METRICS_TOKEN',
+    doc: 'Bearer token Prometheus sends for /metrics, at least 32 characters (`openssl rand -hex 32`); required on every metrics endpoint once set. Alone, it serves /metrics on the public port; unset with METRICS_LISTEN unset too, there is no /metrics at all.',
+    parse: z.string().transform((raw, ctx) => {
+      const value = raw.trim();
+      if (value === '') return undefined;
+      if (value.length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be at least 32 characters, e.g. the output of `openssl rand -hex 32`',
+        });
+        return z.NEVER;
+      }
+      return new Secret(value);
+    }),
+    secret: true,
+  }),
+  metricsListen: maybe({
+    env: 'METRICS_LISTEN',
+    doc: 'host:port of a separate listener (e.g. 127.0.0.1:9464) where `serve` answers /metrics for all its web workers together; when set, the public port has no /metrics. Read at start only: a reload (SIGHUP) keeps it.',
+    parse: listenAddress(),
+  }),
+  workerMetricsListen: maybe({
+    env: 'WORKER_METRICS_LISTEN',
+    doc: 'host:port where `hoplink worker` answers /metrics (e.g. 127.0.0.1:9465); unset, the worker exposes none. A setting of its own, since web and worker may share a host.',
+    parse: listenAddress(),
   }),
 } satisfies Record<string, SettingDefinition<unknown>>;
 

@@ -1,8 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isLoopbackDsn, parseSentryDsn } from '#src/lib/sentry-dsn.ts';
 import { finding } from './finding-registry.ts';
 import type { Finding } from './findings.ts';
-import type { LoadedSettings } from './load-settings.ts';
+import { formatListenAddress, isLoopbackHost } from './listen-address.ts';
+import type { LoadedSettings, Settings } from './load-settings.ts';
 
 /**
  * The production audit behind `hoplink check --deploy` (SPEC §4), in the spirit of Django's
@@ -58,9 +60,32 @@ export function deployChecks({ settings, environment }: LoadedSettings): Finding
   const dataDirProblem =
     settings.queueMode === 'redis' ? unwritableDirectory(settings.dataDir) : null;
   if (dataDirProblem) findings.push(finding('W021', { problem: dataDirProblem }));
+  findings.push(...metricsExposure(settings));
+  const sentryDsn = settings.sentryDsn ? parseSentryDsn(settings.sentryDsn.reveal()) : null;
+  if (sentryDsn?.protocol === 'http' && !isLoopbackDsn(sentryDsn))
+    findings.push(finding('W023', { host: sentryDsn.host }));
+  if (settings.registrationMode === 'open' && !settings.emailVerification)
+    findings.push(finding('W025'));
+  if (settings.clickVisitorRetentionDays < 2) findings.push(finding('W024'));
   // Only a note: staff sessions guard the area anyway, and many teams have no fixed network.
   if (settings.adminAllowedIps.length === 0) findings.push(finding('I002'));
+  // A note too: how long to keep clicks is the operator's call (decision 0024).
+  if (settings.clickRetentionDays === 0) findings.push(finding('I004'));
   return findings;
+}
+
+/** W022: a metrics listener other machines can reach, with no token asked (decision 0022). */
+function metricsExposure(settings: Settings): Finding[] {
+  if (settings.metricsToken) return [];
+  const listeners = [
+    ['METRICS_LISTEN', settings.metricsListen],
+    ['WORKER_METRICS_LISTEN', settings.workerMetricsListen],
+  ] as const;
+  return listeners.flatMap(([setting, address]) =>
+    address && !isLoopbackHost(address.host)
+      ? [finding('W022', { setting, address: formatListenAddress(address) })]
+      : [],
+  );
 }
 
 /** Why `path` cannot become a writable directory (its nearest existing ancestor decides), or null. */

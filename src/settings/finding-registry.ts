@@ -263,6 +263,17 @@ export const FINDINGS = {
     fix: 'Set `REDIS_URL`; in production leave `QUEUE_MODE` unset.',
   }),
 
+  E018: error<Unparsable>({
+    production: 'error',
+    elsewhere: 'error',
+    setting: ({ setting }) => setting,
+    message: ({ problem }) => `${problem}.`,
+    hint: 'Copy the DSN from the Sentry project (Settings → Client Keys), or unset SENTRY_DSN to report nothing.',
+    meaning:
+      '`SENTRY_DSN` is not a DSN the Sentry SDK accepts (scheme http or https, a public key, a host, a numeric project id last). The value is not shown: it holds the key.',
+    fix: "Copy the DSN from the Sentry project's Client Keys page, or unset `SENTRY_DSN`.",
+  }),
+
   W001: warning({
     when: 'deploy',
     setting: 'SECURE_SSL_REDIRECT',
@@ -447,6 +458,49 @@ export const FINDINGS = {
       'With Redis, `DATA_DIR` (or its nearest existing parent) is not a writable directory: web processes could not spool clicks there while Redis is unreachable.',
     fix: 'Point `DATA_DIR` at a writable, persistent volume; the click spool is `DATA_DIR/click-spool`.',
   }),
+  W022: warning<{ readonly setting: string; readonly address: string }>({
+    when: 'deploy',
+    setting: ({ setting }) => setting,
+    message: ({ address }) =>
+      `is ${address}, reachable from other machines, and METRICS_TOKEN is not set: anyone who can connect reads the metrics.`,
+    hint: ({ setting }) =>
+      `Set METRICS_TOKEN (\`openssl rand -hex 32\`) and give Prometheus the same token, or bind ${setting} to 127.0.0.1.`,
+    meaning:
+      '`METRICS_LISTEN` or `WORKER_METRICS_LISTEN` is not on loopback and `METRICS_TOKEN` is unset: whoever can connect reads the metrics.',
+    fix: 'Set `METRICS_TOKEN` and give Prometheus the same token, or bind the listener to `127.0.0.1`.',
+  }),
+
+  W023: warning<{ readonly host: string }>({
+    when: 'deploy',
+    setting: 'SENTRY_DSN',
+    message: ({ host }) =>
+      `sends error reports to ${host} over plain http: stack traces and request paths cross the network unencrypted.`,
+    hint: 'Use the https:// DSN of the Sentry project, or a relay on this machine (127.0.0.1).',
+    meaning:
+      '`SENTRY_DSN` is `http://` to a host other than loopback: error reports, the DSN key with them, travel unencrypted.',
+    fix: 'Use the `https://` DSN, or send to a Sentry relay on the same machine.',
+  }),
+  W024: warning({
+    when: 'deploy',
+    setting: 'CLICK_VISITOR_RETENTION_DAYS',
+    message:
+      "is 1: yesterday's visitor hashes go at midnight UTC, while queue retries still bring yesterday's clicks for up to nine hours; such a visitor counts twice.",
+    hint: 'Leave it at 2 (the default), the fewest days that count every visitor once; the hashes are deleted the day after.',
+    meaning:
+      "`CLICK_VISITOR_RETENTION_DAYS=1` deletes yesterday's visitor hashes at midnight UTC, but a click of yesterday can still arrive (queue retries, a spool replayed after a Redis outage) and then counts its visitor a second time.",
+    fix: 'Set it to 2 (the default) or more; decision 0024.',
+  }),
+
+  W025: warning({
+    when: 'deploy',
+    setting: 'REGISTRATION_MODE',
+    message:
+      'is open and EMAIL_VERIFICATION is off: anyone can sign up with any address, even one that is not theirs, and create links at once.',
+    hint: 'Set EMAIL_VERIFICATION=true so new accounts confirm their address before creating links, or REGISTRATION_MODE=invite (or closed) if only people you choose should have accounts.',
+    meaning:
+      'Sign-up is open to anyone and new accounts may create links before confirming their address: a public shortener without it is an easy tool for spam and phishing links, under addresses nobody checked.',
+    fix: 'Set `EMAIL_VERIFICATION=true`, or `REGISTRATION_MODE=invite` (staff invite people) or `closed`.',
+  }),
 
   I001: note<{ readonly reason: string }>({
     when: 'deploy',
@@ -476,6 +530,16 @@ export const FINDINGS = {
     meaning:
       "HSTS is on without `preload` (the default, also with a TLS pair): the site is not eligible for the browsers' preload list.",
     fix: 'Leave it off unless you mean to submit the domain at hstspreload.org: every subdomain must serve HTTPS, and leaving the list takes months. Then set `SECURE_HSTS_PRELOAD=true`.',
+  }),
+  I004: note({
+    when: 'deploy',
+    setting: 'CLICK_RETENTION_DAYS',
+    message:
+      'is 0: every click is kept forever, with its referrer URL, anonymised IP and visitor hash.',
+    hint: 'Keep only what the recent clicks list needs, e.g. CLICK_RETENTION_DAYS=90; totals, charts and top lists come from daily counts that stay.',
+    meaning:
+      '`CLICK_RETENTION_DAYS` is 0 (the default): individual clicks, with their referrer URLs, anonymised IPs and visitor hashes, are never deleted.',
+    fix: 'Set `CLICK_RETENTION_DAYS` to the days of individual clicks worth keeping (e.g. 90); the daily counts behind totals and charts are kept whatever it says. Decision 0024.',
   }),
 };
 

@@ -46,8 +46,9 @@ export interface LoadSettingsOptions extends ReadEnvironmentOptions {
   readonly persistDevSecret?: boolean;
 }
 
-const SPECIFIC_PARSE_IDS: Partial<Record<SettingKey, 'E010' | 'E013'>> = {
+const SPECIFIC_PARSE_IDS: Partial<Record<SettingKey, 'E010' | 'E013' | 'E018'>> = {
   csrfTrustedOrigins: 'E013',
+  sentryDsn: 'E018',
 };
 
 const INSECURE_PREFIXES = ['insecure', 'change-me', 'changeme', 'dev', 'django-insecure'];

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { RateLimitedError } from '#src/lib/errors.ts';
 import type { RateLimitStore } from '#src/lib/rate-limiter.ts';
 import type { ApiTokensService } from '#src/modules/accounts/index.ts';
-import type { StatsService } from '#src/modules/analytics/index.ts';
+import type { DataExportService, StatsService } from '#src/modules/analytics/index.ts';
 import type { LinksService } from '#src/modules/links/index.ts';
 import { identifyBearer, requireApiAccess } from './bearer-auth.ts';
+import { exportApiRoutes } from './export.routes.ts';
 import { linksApiRoutes } from './links.routes.ts';
 import { meApiRoutes } from './me.routes.ts';
 import { createOpenApiCollector } from './openapi.ts';
@@ -20,6 +21,7 @@ export interface ApiOptions {
   readonly apiTokens: Pick<ApiTokensService, 'authenticate'>;
   readonly links: LinksService;
   readonly stats: Pick<StatsService, 'stats'>;
+  readonly dataExport: Pick<DataExportService, 'export' | 'fileName'>;
   readonly siteUrl: string;
   /** API_RATE_LIMIT: requests per minute per token (per IP without a valid one). */
   readonly rateLimit: number;
@@ -113,6 +115,7 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, options) => {
     },
   );
   await app.register(meApiRoutes);
+  await app.register(exportApiRoutes, { dataExport: options.dataExport });
   await app.register(linksApiRoutes, {
     links: options.links,
     stats: options.stats,

@@ -9,6 +9,11 @@ declare module 'fastify' {
     summary?: string;
     description?: string;
     tags?: readonly string[];
+    /**
+     * This operation's own words for a shared error response, by status: which codes it may
+     * answer with there (OpenAPI 3.1 lets a reference's description override the target's).
+     */
+    errorDescriptions?: Readonly<Partial<Record<number, string>>>;
   }
 }
 
@@ -31,6 +36,23 @@ export const ErrorSchema = z
 
 /** A 204 response: Fastify sends nothing, the document says so. */
 export const NoContent = z.null().meta({ description: 'Done; no body.' });
+
+const downloads = new WeakMap<z.ZodType, string>();
+
+/**
+ * A response that is a file to save, of `mediaType` (bare, no parameters), streamed, so no
+ * serializer runs: `schema` only describes the body in the document, which also names its
+ * Content-Disposition header.
+ */
+export function fileDownload<T extends z.ZodType>(mediaType: string, schema: T): T {
+  downloads.set(schema, mediaType);
+  return schema;
+}
+
+const CONTENT_DISPOSITION = {
+  description: 'attachment; filename="…": a file to save.',
+  schema: { type: 'string' },
+};
 
 const ERROR_RESPONSES = {
   400: ['BadRequest', 'A field, parameter or the JSON itself is not valid; nothing changed.'],
@@ -118,10 +140,11 @@ export function createOpenApiCollector(info: { siteUrl: string }) {
       if (response === NoContent) {
         responses[status] = { description: 'Done; no body.', headers };
       } else if (response instanceof z.ZodType) {
+        const download = downloads.get(response);
         responses[status] = {
           description: response.description ?? (status === '201' ? 'Created' : 'OK'),
-          headers,
-          content: { 'application/json': { schema: toJson(response, 'output') } },
+          headers: download ? { ...headers, 'Content-Disposition': CONTENT_DISPOSITION } : headers,
+          content: { [download ?? 'application/json']: { schema: toJson(response, 'output') } },
         };
       }
     }
@@ -133,10 +156,9 @@ export function createOpenApiCollector(info: { siteUrl: string }) {
     if (schema.params) errors.push(404);
     if (hasBody) errors.push(409, 413, 415);
     for (const status of errors.sort((a, b) => a - b)) {
-      responses[status] = ref(
-        'responses',
-        ERROR_RESPONSES[status as keyof typeof ERROR_RESPONSES][0],
-      );
+      const shared = ref('responses', ERROR_RESPONSES[status as keyof typeof ERROR_RESPONSES][0]);
+      const own = schema.errorDescriptions?.[status];
+      responses[status] = own === undefined ? shared : { ...shared, description: own };
     }
     return {
       ...(schema.operationId ? { operationId: schema.operationId } : {}),
@@ -210,7 +232,7 @@ export function createOpenApiCollector(info: { siteUrl: string }) {
         security: [{ bearer: [] }],
         tags: [
           { name: 'links', description: 'Your short links.' },
-          { name: 'account', description: 'The token’s user.' },
+          { name: 'account', description: 'The token’s user, and their data to download.' },
           { name: 'meta', description: 'About the API itself.' },
         ],
         paths,

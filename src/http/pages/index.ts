@@ -2,12 +2,15 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import type { QueueInspection } from '#src/jobs/queue.ts';
 import type {
+  AccountDeletionService,
   ApiTokensService,
+  EmailVerificationService,
+  InvitationsService,
   PasswordResetService,
   SessionsService,
   UsersService,
 } from '#src/modules/accounts/index.ts';
-import type { StatsService } from '#src/modules/analytics/index.ts';
+import type { DataExportService, StatsService } from '#src/modules/analytics/index.ts';
 import type { LinksService } from '#src/modules/links/index.ts';
 import type { Settings } from '#src/settings/index.ts';
 import { cookiesPlugin } from '#src/http/plugins/cookies.ts';
@@ -15,7 +18,9 @@ import { csrfPlugin } from '#src/http/plugins/csrf.ts';
 import { inputTextPlugin } from '#src/http/plugins/input-text.ts';
 import { requireUser } from '#src/http/plugins/require-user.ts';
 import { sessionPlugin } from '#src/http/plugins/session.ts';
+import { accountDeletedRoutes, accountDeletionRoutes } from './account-deletion.routes.ts';
 import { adminRoutes } from './admin.routes.ts';
+import { dataExportRoutes } from './data-export.routes.ts';
 import { homeRoutes } from './home.routes.ts';
 import { linksRoutes } from './links.routes.ts';
 import { loginRoutes } from './login.routes.ts';
@@ -23,6 +28,7 @@ import { passwordResetRoutes } from './password-reset.routes.ts';
 import { profileRoutes } from './profile.routes.ts';
 import { registerRoutes } from './register.routes.ts';
 import { tokensRoutes } from './tokens.routes.ts';
+import { resendVerificationRoutes, verifyEmailRoutes } from './verify-email.routes.ts';
 import { zodValidatorCompiler } from './zod-validation.ts';
 
 export interface SiteOptions {
@@ -30,9 +36,13 @@ export interface SiteOptions {
   readonly sessions: SessionsService;
   readonly users: UsersService;
   readonly passwordReset: PasswordResetService;
+  readonly invitations: InvitationsService;
+  readonly emailVerification: EmailVerificationService;
   readonly apiTokens: ApiTokensService;
   readonly links: LinksService;
   readonly stats: Pick<StatsService, 'stats' | 'clickCounts'>;
+  readonly dataExport: Pick<DataExportService, 'export' | 'fileName'>;
+  readonly accountDeletion: Pick<AccountDeletionService, 'deleteOwn'>;
   readonly jobs: QueueInspection;
 }
 
@@ -56,18 +66,26 @@ export const siteScope: FastifyPluginAsync<SiteOptions> = async (site, options) 
   await site.register(homeRoutes);
   await site.register(registerRoutes, {
     users: options.users,
+    invitations: options.invitations,
+    registrationMode: settings.registrationMode,
     passwordMinLength: settings.passwordMinLength,
   });
+  // Anyone holding a confirmation link may use it, signed in or not.
+  await site.register(verifyEmailRoutes, { emailVerification: options.emailVerification });
   await site.register(loginRoutes, { users: options.users });
   await site.register(passwordResetRoutes, {
     passwordReset: options.passwordReset,
     passwordMinLength: settings.passwordMinLength,
   });
+  // Where a deleted account's owner lands, signed out.
+  await site.register(accountDeletedRoutes);
   // Staff only, behind its own guard (ADMIN_ALLOWED_IPS, is_staff): a 404 to everyone else.
   await site.register(adminRoutes, {
     adminPath: settings.adminPath,
     allowedIps: settings.adminAllowedIps,
     jobs: options.jobs,
+    invitations: options.invitations,
+    invitationTtlMs: settings.invitationTtl,
   });
 
   await site.register(async (signedIn) => {
@@ -79,9 +97,14 @@ export const siteScope: FastifyPluginAsync<SiteOptions> = async (site, options) 
       defaultRedirectStatus: settings.redirectStatus,
     });
     await signedIn.register(tokensRoutes, { apiTokens: options.apiTokens });
+    await signedIn.register(resendVerificationRoutes, {
+      emailVerification: options.emailVerification,
+    });
     await signedIn.register(profileRoutes, {
       users: options.users,
       passwordMinLength: settings.passwordMinLength,
     });
+    await signedIn.register(dataExportRoutes, { dataExport: options.dataExport });
+    await signedIn.register(accountDeletionRoutes, { accountDeletion: options.accountDeletion });
   });
 };

@@ -2,9 +2,13 @@ import type { Database } from '#src/db/client.ts';
 import type { Logger } from '#src/lib/logger.ts';
 import type { LinksService } from '#src/modules/links/index.ts';
 import { createBatchingClickSink } from './batching-click-sink.ts';
+import { createClickRetentionRepository } from './click-retention.repository.ts';
+import { createClickRetentionService } from './click-retention.service.ts';
 import { createClickDelivery } from './click-delivery.ts';
 import { createClickSpool, type ClickBatch } from './click-spool.ts';
 import { createClickWriter } from './click-writer.ts';
+import { createClickExportRepository } from './click-export.repository.ts';
+import { createDataExportService } from './data-export.service.ts';
 import { createClicksRepository } from './clicks.repository.ts';
 import type { ClickIpMode } from './ip-address.ts';
 import { createStatsRepository } from './stats.repository.ts';
@@ -20,6 +24,22 @@ export {
   type RawClick,
 } from './click-sink.ts';
 export type { ClickWriter } from './click-writer.ts';
+export type {
+  ClickRetentionService,
+  RetentionProgress,
+  RetentionReport,
+  TablePurge,
+} from './click-retention.service.ts';
+export type { RetainedTable } from './click-retention.repository.ts';
+export {
+  EXPORT_COLUMNS,
+  EXPORT_DATASETS,
+  EXPORT_FORMATS,
+  type DataExportService,
+  type ExportDataset,
+  type ExportFormat,
+  type ExportOwner,
+} from './data-export.service.ts';
 export { anonymizeIp, type ClickIpMode } from './ip-address.ts';
 export type { RecentClick } from './stats.repository.ts';
 export {
@@ -36,13 +56,20 @@ export { ClickSpoolFullError, type ClickBatch, type ClickSpool } from './click-s
 export interface AnalyticsModuleDependencies {
   /** The module builds its repositories on it. */
   readonly db: Database;
-  /** A link's stats are its owner's only: `get` throws NotFoundError for anyone else. */
-  readonly links: Pick<LinksService, 'get'>;
+  /**
+   * A link's stats are its owner's only: `get` throws NotFoundError for anyone else. An export
+   * reads the owner's links through `allOf`, and only their clicks.
+   */
+  readonly links: Pick<LinksService, 'get' | 'allOf'>;
+  /** SITE_URL: the base of the short URLs an export lists. */
+  readonly siteUrl: string;
   /** CLICK_IP_MODE: how much of a visitor's address is kept. */
   readonly ipMode: ClickIpMode;
   /** SECRET_KEY, from which each day's visitor salt is derived. */
   readonly secretKey: { reveal(): string };
   readonly logger: Logger;
+  /** CLICK_RETENTION_DAYS (0: forever) and CLICK_VISITOR_RETENTION_DAYS, in UTC days. */
+  readonly retention: { readonly clickDays: number; readonly visitorDays: number };
   /** The click pipeline of a web process, from the redirect's buffer to the clicks queue. */
   readonly pipeline: {
     /** Hands a batch to the clicks queue (resolves once the queue holds it). */
@@ -62,9 +89,10 @@ export interface AnalyticsModuleDependencies {
 }
 
 /**
- * The analytics module: the click writer the record-clicks job runs, the stats service, and the
- * click pipeline (a buffer in front of the queue, with the spool behind it), each built on
- * repositories it makes from `db` or on the ports it is given.
+ * The analytics module: the click writer the record-clicks job runs, the stats service, click
+ * retention (the purge-old-clicks job and `hoplink retention`), and the click pipeline (a buffer
+ * in front of the queue, with the spool behind it), each built on repositories it makes from
+ * `db` or on the ports it is given.
  */
 export function createAnalyticsModule(deps: AnalyticsModuleDependencies) {
   const { logger, pipeline } = deps;
@@ -80,7 +108,24 @@ export function createAnalyticsModule(deps: AnalyticsModuleDependencies) {
       ipMode: deps.ipMode,
       secretKey: deps.secretKey,
     }),
-    stats: createStatsService({ links: deps.links, repository: createStatsRepository(deps.db) }),
+    stats: createStatsService({
+      links: deps.links,
+      repository: createStatsRepository(deps.db),
+      clickRetentionDays: deps.retention.clickDays,
+    }),
+    /** Deletes raw clicks and visitor hashes older than the retention settings keep. */
+    retention: createClickRetentionService({
+      repository: createClickRetentionRepository(deps.db),
+      clickRetentionDays: deps.retention.clickDays,
+      visitorRetentionDays: deps.retention.visitorDays,
+    }),
+    /** A user's links and clicks as CSV or JSON, streamed a page at a time (decision 0026). */
+    dataExport: createDataExportService({
+      links: deps.links,
+      repository: createClickExportRepository(deps.db),
+      siteUrl: deps.siteUrl,
+      logger,
+    }),
     /** Clicks from the redirect, sent in batches; flush it on close, before `clickDelivery`. */
     clickSink: createBatchingClickSink({
       write: (clicks) => clickDelivery.deliver(clicks),

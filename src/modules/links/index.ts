@@ -56,6 +56,8 @@ export interface LinksModuleDependencies {
   readonly changeChannel?: LinkChangeChannel;
   /** A change listener threw; the change itself has happened. */
   readonly onListenerError?: (error: unknown) => void;
+  /** Rejects while an owner may not create links (accounts' email confirmation, 0027). */
+  readonly creationGuard?: (ownerId: string) => Promise<void>;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createLinksModule(deps: LinksModuleDependencies) {
     allowedHosts: deps.allowedHosts,
     defaultRedirectStatus: deps.defaultRedirectStatus,
     ...(deps.reservedWords ? { reservedWords: deps.reservedWords } : {}),
+    ...(deps.creationGuard ? { creationGuard: deps.creationGuard } : {}),
     changes,
   });
   return { links, changes };
