@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from '#src/lib/package-version.ts';
 import { closestMatch } from '#src/lib/suggest.ts';
 import {
   commandHelp,
@@ -99,27 +97,4 @@ function printVersion(output: Output): number {
   }
   output.stdout.write(`${version}\n`);
   return 0;
-}
-
-/**
- * The version in the nearest hoplink package.json above this module: the repository's from
- * src/cli/, the one beside dist/ when bundled (the image copies it there).
- */
-function packageVersion(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (manifest.name === 'hoplink' && typeof manifest.version === 'string') {
-        return manifest.version;
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
 }
