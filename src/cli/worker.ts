@@ -4,6 +4,7 @@ import { createContainer, describeRuntime, StartupError, type Container } from '
 import { QUEUE_NAMES, type QueueName } from '#src/jobs/job-registry.ts';
 import { registerSchedules } from '#src/jobs/schedules.ts';
 import { startWorkers } from '#src/jobs/worker-runner.ts';
+import { reportFatalError } from '#src/lib/error-tracking.ts';
 import { startHeartbeat } from '#src/process/heartbeat.ts';
 import { startWorkerMetrics } from '#src/process/worker-metrics.ts';
 import { WORKER } from './commands.ts';
@@ -104,7 +105,8 @@ export function run(argv: string[], invocation: Invocation): Promise<number> {
     // Node would print the error with all its properties (a query's parameters) on stderr.
     process.on('uncaughtException', (error) => {
       logger.fatal({ err: error }, 'uncaught exception; worker exiting');
-      process.exit(1);
+      // As a web worker does: 2 s for the error tracker's report, then the process goes.
+      void reportFatalError(error, 2_000).finally(() => process.exit(1));
     });
     // Signals are listened to before the first job can start, so none is missed.
     const signalled = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(() => {
