@@ -93,7 +93,7 @@ describe('serve: the TLS matrix', () => {
   });
 
   for (const profile of ['development', 'production'] as const) {
-    const options = { timeout: 30_000, ...(profile === 'production' ? NEEDS_POSTGRES : {}) };
+    const options = { timeout: 90_000, ...(profile === 'production' ? NEEDS_POSTGRES : {}) };
     const profileEnv = () => (profile === 'production' ? productionEnv(databaseUrl()) : {});
     test(`${profile}, certificate and key: serves HTTPS with HSTS`, options, async () => {
       const server = await startServer({
@@ -129,7 +129,7 @@ describe('serve: the TLS matrix', () => {
 
   test(
     'healthcheck answers 0 while the server serves, over HTTP and HTTPS, and 1 once it stops',
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       for (const tls of [false, true]) {
         const tlsEnv: Record<string, string> = tls
@@ -154,7 +154,7 @@ describe('serve: the TLS matrix', () => {
 
   test(
     'production, half a pair: refuses to start, naming the missing file',
-    { timeout: 30_000 },
+    { timeout: 90_000 },
     async () => {
       const server = spawnServe({
         env: { ...productionEnv(UNUSED_DATABASE), SERVER_TLS_CERT: certPath },
@@ -165,7 +165,7 @@ describe('serve: the TLS matrix', () => {
     },
   );
 
-  test('development, half a pair: warns and serves plain HTTP', { timeout: 30_000 }, async () => {
+  test('development, half a pair: warns and serves plain HTTP', { timeout: 90_000 }, async () => {
     const server = await startServer({ env: { SERVER_TLS_CERT: certPath } });
     try {
       assert.match(server.stderr, /WARNING hoplink\.E006 SERVER_TLS_KEY/);
@@ -176,7 +176,7 @@ describe('serve: the TLS matrix', () => {
     }
   });
 
-  test('flags override the environment', { timeout: 30_000, ...NEEDS_POSTGRES }, async () => {
+  test('flags override the environment', { timeout: 90_000, ...NEEDS_POSTGRES }, async () => {
     const server = await startServer({
       env: { SERVER_PORT: '1', WEB_CONCURRENCY: '1', DATABASE_URL: databaseUrl() },
       args: ['--port', '0', '--workers', '2', '--tls-cert', certPath, '--tls-key', keyPath],
@@ -193,7 +193,7 @@ describe('serve: the TLS matrix', () => {
 
 test(
   'production refuses to start listing every problem, without the secret',
-  { timeout: 30_000 },
+  { timeout: 90_000 },
   async () => {
     const secret = 'tiny-secret-value-9f3c';
     const server = spawnServe({
@@ -265,7 +265,7 @@ async function slowRequest(
 
 test(
   'SIGTERM: stops accepting, finishes the request in flight, exits 0',
-  { timeout: 30_000 },
+  { timeout: 90_000 },
   async () => {
     const server = await startServer();
     try {
@@ -299,7 +299,7 @@ test(
 
 test(
   'SIGTERM: a request still running at SERVER_SHUTDOWN_TIMEOUT is cut, exit 1',
-  { timeout: 30_000 },
+  { timeout: 90_000 },
   async () => {
     const server = await startServer({ env: { SERVER_SHUTDOWN_TIMEOUT: '1s' } });
     try {
@@ -316,7 +316,7 @@ test(
 
 test(
   'SIGHUP: replaces every worker without failing a request',
-  { timeout: 60_000, ...NEEDS_POSTGRES },
+  { timeout: 150_000, ...NEEDS_POSTGRES },
   async () => {
     const server = await startServer({
       env: { WEB_CONCURRENCY: '2', DATABASE_URL: databaseUrl(), LOG_FORMAT: 'json' },
@@ -330,7 +330,7 @@ test(
       const startedAt = Date.now();
       const client = async () => {
         const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-        while (Date.now() - startedAt < 4_000 || (!reloaded && Date.now() - startedAt < 30_000)) {
+        while (Date.now() - startedAt < 4_000 || (!reloaded && Date.now() - startedAt < 70_000)) {
           try {
             const response = await get(server.url, { agent });
             if (response.status === 200) ok += 1;
@@ -347,7 +347,7 @@ test(
       server.signal('SIGHUP');
       await server.waitForOutput(/reload complete: 2 workers replaced/, {
         since,
-        timeoutMs: 25_000,
+        timeoutMs: 60_000,
       });
       await sleep(500); // a little load on the new workers too
       reloaded = true;
@@ -370,7 +370,7 @@ test(
 
 test(
   'a killed worker is replaced and the server keeps answering',
-  { timeout: 30_000, ...NEEDS_POSTGRES },
+  { timeout: 90_000, ...NEEDS_POSTGRES },
   async () => {
     const server = await startServer({
       env: { WEB_CONCURRENCY: '2', DATABASE_URL: databaseUrl() },
