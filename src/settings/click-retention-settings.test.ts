@@ -1,33 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
-import { deployChecks, loadSettings, type Finding, type LoadedSettings } from './index.ts';
-
-type Env = Record<string, string>;
-
-/** A production configuration the loader accepts without an error. */
-const production = (): Env => ({
-  NODE_ENV: 'production',
-  SECRET_KEY: randomBytes(48).toString('base64url'),
-  ALLOWED_HOSTS: 'hop.example.com',
-  SITE_URL: 'https://hop.example.com',
-  DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
-  REDIS_URL: 'redis://:redis-password@redis.internal:6379/0',
-  EMAIL_URL: 'smtp://hoplink:mail-password@mail.internal:587',
-});
-
-function load(t: TestContext, env: Env): LoadedSettings {
-  const cwd = mkdtempSync(join(tmpdir(), 'hoplink-retention-settings-'));
-  t.after(() => {
-    rmSync(cwd, { recursive: true, force: true });
-  });
-  return loadSettings({ env, cwd, persistDevSecret: false });
-}
-
-const ids = (findings: readonly Finding[]) => findings.map((finding) => finding.id);
+import { describe, test } from 'node:test';
+import { ids, load, production } from '#test/helpers/settings.ts';
+import { deployChecks } from './index.ts';
 
 describe('click retention settings', () => {
   test('by default clicks are kept forever and visitor hashes two days', (t) => {
