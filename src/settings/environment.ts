@@ -100,6 +100,9 @@ export function likelyTypoOf(name: string): string | null {
   let best: string | null = null;
   let bestDistance = 3;
   for (const known of KNOWN_VARIABLES) {
+    // Every process start checks each variable of its environment against every setting: skip
+    // the pairs whose lengths alone rule a near match out (the distance is at least their gap).
+    if (Math.abs(name.length - known.length) >= bestDistance) continue;
     const distance = editDistance(name, known);
     if (distance < bestDistance) {
       best = known;
