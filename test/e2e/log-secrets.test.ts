@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -15,14 +14,12 @@ import { applyMigrations } from '#src/db/migrator.ts';
 import { listening } from '#test/helpers/smtp-server.ts';
 import { createLink, createUser, type LinkFixture, type UserFixture } from '#test/factories.ts';
 import { runHoplink, showRun } from '#test/helpers/cli.ts';
+import { hoplinkArgv } from '#test/helpers/hoplink-command.ts';
 import { PrivatePostgres, postgresServerInstalled } from '#test/helpers/postgres-server.ts';
 import { PrivateRedis, redisServerInstalled } from '#test/helpers/redis-server.ts';
 import { productionEnv, startServer, type ServeProcess } from '#test/helpers/spawn-server.ts';
 import { until } from '#test/helpers/until.ts';
 import { startWorker, WorkerProcess } from '#test/helpers/worker-process.ts';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 const ready = redisServerInstalled() && postgresServerInstalled();
 
@@ -125,7 +122,7 @@ class Visitor {
 /** `hoplink worker` spawned without waiting for its startup line (it may never print one). */
 function spawnWorker(env: Record<string, string>): WorkerProcess {
   return new WorkerProcess(
-    spawn(process.execPath, ['--import', TSX, MAIN, 'worker'], {
+    spawn(process.execPath, hoplinkArgv(['worker']), {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '#src/cli/dispatch.ts';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// Absolute, because the command runs in a temporary directory where `tsx` would not resolve.
-const TSX = import.meta.resolve('tsx');
+import { hoplinkArgv } from './hoplink-command.ts';
 
 export interface CliRun {
   readonly code: number | null;
@@ -95,7 +91,7 @@ export function runHoplink(
 ): Promise<CliRun> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'hoplink-cli-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    const child = spawn(process.execPath, hoplinkArgv(args), {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,6 +4,8 @@
  * a LogCollector gained an error line the test did not announce with `logs.expectErrors()`:
  * an error nobody looks at is how a regression hides in a green suite.
  */
+import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { afterEach } from 'node:test';
 import { format } from 'node:util';
 import { unexpectedErrorLines } from './log-collector.ts';
@@ -35,3 +37,16 @@ afterEach(() => {
     throw new Error(`unexpected errors while the test ran:\n${problems.join('\n')}`);
   }
 });
+
+/**
+ * How long this test process ran, for scripts/test.mjs to start the longest files first next
+ * time: one `file<TAB>seconds` line, appended (small appends do not interleave).
+ */
+const timings = process.env.HOPLINK_TEST_TIMINGS;
+const testFile = process.argv[1];
+if (timings && testFile) {
+  process.on('exit', () => {
+    const seconds = process.uptime().toFixed(1);
+    appendFileSync(timings, `${relative(process.cwd(), testFile)}\t${seconds}\n`);
+  });
+}

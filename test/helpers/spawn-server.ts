@@ -3,13 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { HOPLINK_ENTRY, hoplinkArgv } from './hoplink-command.ts';
 import { seedDatabase } from './pglite-template.ts';
 import { builtAssets } from './static-assets.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// Absolute, because the server runs in a temporary directory where `tsx` would not resolve.
-const TSX = import.meta.resolve('tsx');
 const STARTUP_LINE = /listening on (https?:\/\/[^\s)"]+)/;
 // A bound on a slow host (CI runs several suites on two cores), not a speed requirement.
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -90,16 +87,12 @@ export class ServeProcess {
     for (const [name, value] of Object.entries(given)) if (value !== undefined) env[name] = value;
     // On the embedded database, start from the migrated template instead of an initdb.
     if (env.DATABASE_URL === undefined && env.NODE_ENV !== 'production') seedDatabase(this.dataDir);
-    this.child = spawn(
-      process.execPath,
-      ['--import', TSX, MAIN, 'serve', ...(options.args ?? [])],
-      {
-        cwd: this.directory,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    this.child = spawn(process.execPath, hoplinkArgv(['serve', ...(options.args ?? [])]), {
+      cwd: this.directory,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.add(this);
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.out += chunk;
@@ -209,7 +202,7 @@ export class ServeProcess {
     }
     return listing
       .split('\n')
-      .filter((line) => line.includes(MAIN))
+      .filter((line) => line.includes(HOPLINK_ENTRY))
       .map((line) => Number.parseInt(line.trim(), 10));
   }
 

@@ -1,10 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { hoplinkArgv } from './hoplink-command.ts';
 import { until } from './until.ts';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 const running = new Set<WorkerProcess>();
 process.on('exit', () => {
@@ -49,16 +46,7 @@ export async function startWorker(
 ): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      MAIN,
-      'worker',
-      '--queues',
-      queues.join(','),
-      '--concurrency',
-      String(concurrency),
-    ],
+    hoplinkArgv(['worker', '--queues', queues.join(','), '--concurrency', String(concurrency)]),
     {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
