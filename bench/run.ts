@@ -99,6 +99,9 @@ interface ServerResult extends Load {
   readonly clicksDroppedLogged?: number;
   /** One worker draining the backlog of the measured run: clicks written per second. */
   readonly workerIngestPerSecond?: number;
+  /** The same drain's CPU per click: the worker's, and PostgreSQL's (all its processes). */
+  readonly workerCpuMicrosPerClick?: number;
+  readonly postgresCpuMicrosPerClick?: number;
   /** Server and worker running together. */
   readonly concurrent?: ConcurrentRun;
 }
@@ -321,6 +324,22 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds used so far by every PostgreSQL process of this machine (its backends included). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    const seconds = cpuSeconds(Number(entry));
+    if (Number.isFinite(seconds)) total += seconds;
+  }
+  return total;
+}
+
 // ---- load --------------------------------------------------------------------------------
 
 interface AutocannonJson {
@@ -427,6 +446,12 @@ interface Drain {
   readonly ingestPerSecond: number;
   /** From `since` until the count reached `expected` (or stopped moving). */
   readonly elapsedMs: number;
+  /**
+   * CPU per click written, from the first write seen to the last: the worker's (when its pid is
+   * given) and all of PostgreSQL's. Steadier than clicks/s on a machine whose speed drifts.
+   */
+  readonly workerCpuMicrosPerClick?: number;
+  readonly postgresCpuMicrosPerClick: number;
 }
 
 /**
@@ -442,6 +467,7 @@ async function drainClicks(
   linkId: string,
   expected: number,
   since: number,
+  workerPid?: number,
 ): Promise<Drain> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -460,6 +486,12 @@ async function drainClicks(
     let firstWriteCount = start;
     // performance.now() like `since`: when every click was a row already, the lag is nil.
     let lastWriteAt = since;
+    const cpuNow = () => ({
+      worker: workerPid === undefined ? Number.NaN : cpuSeconds(workerPid),
+      postgres: postgresCpuSeconds(),
+    });
+    let firstCpu = cpuNow();
+    let lastCpu = firstCpu;
     const deadline = Date.now() + 300_000;
     for (;;) {
       const count = await rolledUp();
@@ -468,6 +500,9 @@ async function drainClicks(
         if (firstWriteAt === null) {
           firstWriteAt = now;
           firstWriteCount = last;
+          firstCpu = cpuNow();
+        } else {
+          lastCpu = cpuNow();
         }
         lastWriteAt = now;
         last = count;
@@ -475,10 +510,16 @@ async function drainClicks(
       }
       if (count >= expected || Date.now() > deadline || Date.now() - stableSince > 10_000) {
         const writingMs = firstWriteAt === null ? 0 : lastWriteAt - firstWriteAt;
+        const written = count - firstWriteCount;
+        const perClick = (seconds: number) =>
+          written > 0 ? (seconds * 1e6) / written : Number.NaN;
+        const workerMicros = perClick(lastCpu.worker - firstCpu.worker);
         return {
           recorded: await countClicks(databaseUrl, linkId),
-          ingestPerSecond: writingMs > 0 ? ((count - firstWriteCount) * 1000) / writingMs : 0,
+          ingestPerSecond: writingMs > 0 ? (written * 1000) / writingMs : 0,
           elapsedMs: lastWriteAt - since,
+          ...(Number.isFinite(workerMicros) ? { workerCpuMicrosPerClick: workerMicros } : {}),
+          postgresCpuMicrosPerClick: perClick(lastCpu.postgres - firstCpu.postgres),
         };
       }
       await sleep(50);
@@ -494,7 +535,7 @@ async function drainClicks(
 async function withWorker<T>(
   env: Record<string, string>,
   cpu: number,
-  work: () => Promise<T>,
+  work: (workerPid: number) => Promise<T>,
   /** Node flags for the worker, e.g. --cpu-prof. */
   nodeFlags: string[] = [],
 ): Promise<T> {
@@ -507,7 +548,7 @@ async function withWorker<T>(
   ]);
   const worker = spawn(file, argv, { cwd: ROOT, env, stdio: 'ignore' });
   try {
-    return await work();
+    return await work(worker.pid ?? -1);
   } finally {
     await stop(worker);
   }
@@ -605,7 +646,7 @@ async function benchHoplink(): Promise<{
       const drained = await withWorker(
         env,
         0,
-        () => drainClicks(databaseUrl, link.id, clicksSent, performance.now()),
+        (workerPid) => drainClicks(databaseUrl, link.id, clicksSent, performance.now(), workerPid),
         flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${ingestProfileDir}`] : [],
       );
       log(
@@ -622,6 +663,10 @@ async function benchHoplink(): Promise<{
         clicksRecorded: drained.recorded,
         clicksDroppedLogged: server.droppedClicks(),
         workerIngestPerSecond: drained.ingestPerSecond,
+        ...(drained.workerCpuMicrosPerClick === undefined
+          ? {}
+          : { workerCpuMicrosPerClick: drained.workerCpuMicrosPerClick }),
+        postgresCpuMicrosPerClick: drained.postgresCpuMicrosPerClick,
         ...(lag ? { concurrent: lag } : {}),
       };
       const profile = flags['cpu-prof'] ? workerProfile(profileDir, pid) : undefined;
@@ -776,6 +821,18 @@ async function main(): Promise<void> {
     lines.push(
       `ingest: one worker wrote ${fixed(ingest, 0)} clicks/s draining the run's backlog, ` +
         `${fixed(ingest / hoplink.requestsPerSecond, 2)}× the redirect rate (goal >= 1: ${mark(ingest >= hoplink.requestsPerSecond)})`,
+    );
+  }
+  if (hoplink.workerCpuMicrosPerClick !== undefined) {
+    // A core's worth of worker writes 1e6 / (µs per click) clicks a second; a core's worth of
+    // web process serves 1e6 / (µs per request) redirects. Their quotient is the rate ratio with
+    // the machine's drifting speed taken out.
+    const webMicros = cpuMicros(hoplink);
+    const workerMicros = hoplink.workerCpuMicrosPerClick;
+    lines.push(
+      `ingest CPU: the worker ${fixed(workerMicros)} µs/click, PostgreSQL ${fixed(hoplink.postgresCpuMicrosPerClick ?? Number.NaN)} µs/click; ` +
+        `per core, one worker writes ${fixed(webMicros / workerMicros, 2)} clicks per redirect one web process serves ` +
+        `(${fixed(webMicros)} µs/request; goal >= 1: ${mark(webMicros >= workerMicros)})`,
     );
   }
   if (hoplink.concurrent) {
