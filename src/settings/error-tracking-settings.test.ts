@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseSentryDsn } from '#src/lib/sentry-dsn.ts';
+import { load, production, workspace, type Env } from '#test/helpers/settings.ts';
 import {
   deployChecks,
   describeEffectiveSettings,
@@ -13,30 +13,6 @@ import {
   loadSettings,
   type LoadedSettings,
 } from './index.ts';
-
-type Env = Record<string, string | undefined>;
-
-const production = (): Env => ({
-  NODE_ENV: 'production',
-  SECRET_KEY: randomBytes(48).toString('base64url'),
-  ALLOWED_HOSTS: 'hop.example.com',
-  SITE_URL: 'https://hop.example.com',
-  DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
-  REDIS_URL: 'redis://:redis-password@redis.internal:6379/0',
-  EMAIL_URL: 'smtp://hoplink:mail-password@mail.internal:587',
-});
-
-function workspace(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hoplink-sentry-settings-'));
-  t.after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-function load(t: TestContext, env: Env): LoadedSettings {
-  return loadSettings({ env, cwd: workspace(t), persistDevSecret: false });
-}
 
 const ids = (loaded: LoadedSettings, ...more: { id: string }[]) =>
   [...loaded.findings, ...more].map((finding) => finding.id);
@@ -111,12 +87,13 @@ describe('the error tracking settings', () => {
     assert.equal(good.settings.sentryTracesSampleRate, 0.25);
     assert.equal(good.settings.sentryEnvironment, 'eu-prod');
     assert.equal(good.settings.sentryRelease, 'hoplink@1.2.3+4f2a9c1');
-    for (const env of [
+    const refused: Env[] = [
       { SENTRY_TRACES_SAMPLE_RATE: '2' },
       { SENTRY_ENVIRONMENT: 'eu prod' },
       { SENTRY_RELEASE: 'a/b' },
       { SENTRY_RELEASE: '..' },
-    ]) {
+    ];
+    for (const env of refused) {
       const loaded = load(t, { NODE_ENV: 'test', ...env });
       assert.deepEqual(ids(loaded), ['hoplink.E010'], JSON.stringify(env));
     }

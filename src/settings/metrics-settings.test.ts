@@ -1,45 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { runInProcess, showRun } from '#test/helpers/cli.ts';
-import { deployChecks, loadSettings, type Finding, type LoadedSettings } from './index.ts';
+import { load, production, workspace, type Env } from '#test/helpers/settings.ts';
+import { deployChecks, type Finding } from './index.ts';
 import { parseListenAddress } from './listen-address.ts';
 
-type Env = Record<string, string>;
-
 const TOKEN = randomBytes(32).toString('hex');
-
-/** A production configuration the loader accepts without an error. */
-const production = (): Env => ({
-  NODE_ENV: 'production',
-  SECRET_KEY: randomBytes(48).toString('base64url'),
-  ALLOWED_HOSTS: 'hop.example.com',
-  SITE_URL: 'https://hop.example.com',
-  DATABASE_URL: 'postgres://hoplink:db-password@db.internal:5432/hoplink',
-  REDIS_URL: 'redis://:redis-password@redis.internal:6379/0',
-  EMAIL_URL: 'smtp://hoplink:mail-password@mail.internal:587',
-});
-
-function workspace(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hoplink-metrics-settings-'));
-  t.after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-const load = (cwd: string, env: Env): LoadedSettings =>
-  loadSettings({ env, cwd, persistDevSecret: false });
 
 const withId = (findings: readonly Finding[], id: string) =>
   findings.filter((finding) => finding.id === id);
 
 describe('metrics settings', () => {
   test('unset by default: no token, no listener', (t) => {
-    const { settings, findings } = load(workspace(t), production());
+    const { settings, findings } = load(t, production());
     assert.deepEqual(withId(findings, 'hoplink.E010'), []);
     assert.equal(settings.metricsToken, undefined);
     assert.equal(settings.metricsListen, undefined);
@@ -47,21 +23,20 @@ describe('metrics settings', () => {
   });
 
   test('METRICS_TOKEN: a secret of 32+ characters, from the variable or METRICS_TOKEN_FILE', (t) => {
-    const dir = workspace(t);
-    const direct = load(dir, { ...production(), METRICS_TOKEN: TOKEN });
+    const direct = load(t, { ...production(), METRICS_TOKEN: TOKEN });
     assert.equal(direct.settings.metricsToken?.reveal(), TOKEN);
     assert.doesNotMatch(JSON.stringify(direct.settings), new RegExp(TOKEN));
 
-    const file = join(dir, 'metrics-token');
+    const file = join(workspace(t), 'metrics-token');
     writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
-    const fromFile = load(dir, { ...production(), METRICS_TOKEN_FILE: file });
+    const fromFile = load(t, { ...production(), METRICS_TOKEN_FILE: file });
     assert.equal(fromFile.settings.metricsToken?.reveal(), TOKEN);
     assert.equal(fromFile.sources.get('metricsToken'), file);
   });
 
   test('a short METRICS_TOKEN is refused, naming the setting and never the value', (t) => {
     const short = 'short-metrics-token';
-    const { findings } = load(workspace(t), { ...production(), METRICS_TOKEN: short });
+    const { findings } = load(t, { ...production(), METRICS_TOKEN: short });
     const [refused] = withId(findings, 'hoplink.E010');
     assert.equal(refused?.setting, 'METRICS_TOKEN');
     assert.equal(refused.level, 'error');
@@ -79,7 +54,7 @@ describe('metrics settings', () => {
     for (const bad of ['9464', '127.0.0.1', '::1:9464', '127.0.0.1:65536', '300.1.1.1:9464']) {
       assert.equal(parseListenAddress(bad), null, bad);
     }
-    const loaded = load(workspace(t), {
+    const loaded = load(t, {
       ...production(),
       METRICS_LISTEN: '0.0.0.0:9464',
       WORKER_METRICS_LISTEN: 'localhost',
@@ -92,8 +67,7 @@ describe('metrics settings', () => {
 });
 
 describe('W022: metrics reachable without a token (check --deploy)', () => {
-  const audit = (t: TestContext, env: Env) =>
-    withId(deployChecks(load(workspace(t), env)), 'hoplink.W022');
+  const audit = (t: TestContext, env: Env) => withId(deployChecks(load(t, env)), 'hoplink.W022');
 
   test('raised for each listener bound beyond loopback while METRICS_TOKEN is unset', (t) => {
     const found = audit(t, {

@@ -18,13 +18,18 @@ export const production = (): Env => ({
   EMAIL_URL: 'smtp://hoplink:mail-password@mail.internal:587',
 });
 
+/** An empty directory for one test (secret files, say), removed when the test ends. */
+export function workspace(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hoplink-settings-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
 /** Loads `env` alone, from an empty directory of its own (no `.env`, no dev secret written). */
 export function load(t: TestContext, env: Env): LoadedSettings {
-  const cwd = mkdtempSync(join(tmpdir(), 'hoplink-settings-'));
-  t.after(() => {
-    rmSync(cwd, { recursive: true, force: true });
-  });
-  return loadSettings({ env, cwd, persistDevSecret: false });
+  return loadSettings({ env, cwd: workspace(t), persistDevSecret: false });
 }
 
 export const ids = (findings: readonly Finding[]) => findings.map((finding) => finding.id);
