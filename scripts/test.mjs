@@ -1,8 +1,9 @@
 // Runs every *.test.ts under src/ and test/ with Node's test runner (Node 20 does not glob).
 // Extra arguments pass through, e.g. `npm test -- --test-name-pattern=hosts` or a file path.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -103,7 +104,10 @@ const CACHE = 'node_modules/.cache';
 function grouped(paths) {
   const inProcess = paths.filter((path) => path.startsWith('src/') || path.startsWith('src\\'));
   if (process.env.HOPLINK_TEST_ISOLATE === '1' || inProcess.length < 2) return paths;
-  const dir = join(CACHE, 'hoplink-test-groups');
+  // Outside the project: Node 22 and later treat the runner's arguments as globs that never match
+  // under node_modules/, and then run the other files as if these did not exist.
+  const project = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12);
+  const dir = join(tmpdir(), `hoplink-test-groups-${project}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   // Two per core: smaller groups end closer together, so no single one is the whole run's tail.
@@ -132,9 +136,9 @@ function grouped(paths) {
  * first of all.
  */
 const TIMINGS = resolve(CACHE, 'hoplink-test-timings.tsv');
-function readTimings() {
+function readTimings(fromOffset = 0) {
   const seconds = new Map();
-  const text = existsSync(TIMINGS) ? readFileSync(TIMINGS, 'utf8') : '';
+  const text = existsSync(TIMINGS) ? readFileSync(TIMINGS).subarray(fromOffset).toString() : '';
   for (const line of text.split('\n')) {
     const [file, value] = line.split('\t');
     if (file && Number.isFinite(Number(value))) seconds.set(file, Number(value));
@@ -142,9 +146,18 @@ function readTimings() {
   return seconds;
 }
 const lastTimings = readTimings();
+const timingKey = (path) => relative(process.cwd(), path);
 function longestFirst(paths) {
-  const last = (path) => lastTimings.get(relative(process.cwd(), path)) ?? Infinity;
+  const last = (path) => lastTimings.get(timingKey(path)) ?? Infinity;
   return [...paths].sort((a, b) => last(b) - last(a));
+}
+/** Rewrites the timings file with `timings` (files that no longer exist dropped); its length. */
+function writeTimings(timings) {
+  const kept = [...timings].filter(([file]) => existsSync(file));
+  const text = kept.map(([file, seconds]) => `${file}\t${String(seconds)}\n`).join('');
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(TIMINGS, text);
+  return Buffer.byteLength(text);
 }
 
 /**
@@ -180,6 +193,9 @@ async function serverBundle() {
 
 const services = await reportServices();
 const bundle = await serverBundle();
+const runFiles = longestFirst(grouped(files));
+// What the test processes append from here on is this run's.
+const runStart = writeTimings(lastTimings);
 const result = spawnSync(
   process.execPath,
   [
@@ -194,7 +210,7 @@ const result = spawnSync(
     '--test-reporter-destination=stdout',
     `--test-concurrency=${String(parallelism)}`,
     ...flags,
-    ...longestFirst(grouped(files)),
+    ...runFiles,
   ],
   {
     stdio: 'inherit',
@@ -208,11 +224,16 @@ const result = spawnSync(
     },
   },
 );
-// This run's times replace the older ones; files it did not run keep theirs while they exist.
-const timings = new Map([...lastTimings, ...readTimings()].filter(([file]) => existsSync(file)));
-mkdirSync(CACHE, { recursive: true });
-writeFileSync(
-  TIMINGS,
-  [...timings].map(([file, seconds]) => `${file}\t${String(seconds)}\n`).join(''),
-);
+// This run's times replace the older ones; files it did not run keep theirs.
+const thisRun = readTimings(runStart);
+writeTimings(new Map([...lastTimings, ...thisRun]));
+// Every test process records its time as it exits, so a file with none never ran: Node 22 and
+// later, for one, pass over an argument they cannot find and report the rest as a success.
+const neverRan = runFiles.filter((path) => !thisRun.has(timingKey(path)));
+if (neverRan.length > 0) {
+  console.error(
+    `\nThese test files never ran, or never finished:\n${neverRan.map((path) => `  ${path}`).join('\n')}`,
+  );
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
