@@ -7,7 +7,8 @@
  * Flags: --duration S (measured window, default 10), --warmup S (default 3), --connections N
  * (default 50), --cpu-prof (also profile Hoplink's worker and print its top frames),
  * --env NAME=VALUE (repeatable: an extra setting for Hoplink, e.g. LOG_LEVEL=warn), --method
- * HEAD (the same redirect without a click: isolates the cost of capturing and writing clicks).
+ * HEAD (the same redirect without a click: isolates the cost of capturing and writing clicks),
+ * --worker-concurrency N (click batches the worker writes at once, default 4 as `hoplink worker`).
  * Env: BENCH_POSTGRES_URL (admin URL; default postgres://postgres@127.0.0.1:5432/test),
  * REDIS_URL (default redis://127.0.0.1:6379: production requires it), EMAIL_URL (default
  * smtp://127.0.0.1:2525: required in production, never used on the redirect path).
@@ -53,6 +54,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
     method: { type: 'string', default: 'GET' },
+    'worker-concurrency': { type: 'string', default: '4' },
   },
 });
 /** `--env NAME=VALUE` (repeatable): a setting for Hoplink's serve, for experiments. */
@@ -545,6 +547,8 @@ async function withWorker<T>(
     'worker',
     '--queues',
     'clicks',
+    '--concurrency',
+    flags['worker-concurrency'],
   ]);
   const worker = spawn(file, argv, { cwd: ROOT, env, stdio: 'ignore' });
   try {
