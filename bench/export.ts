@@ -28,7 +28,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createContainer } from '#src/container.ts';
 import { openDatabase } from '#src/db/client.ts';
 import { applyMigrations } from '#src/db/migrator.ts';
@@ -41,10 +40,10 @@ import {
 } from '#src/modules/analytics/clicks.repository.ts';
 import { formatFindings, hasErrors, loadSettings } from '#src/settings/index.ts';
 import { createApiToken, createLink, createUser } from '#test/factories.ts';
+import { createThrowawayDatabase } from './throwaway-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TSX = import.meta.resolve('tsx');
 const SERVER_FLAG = '--bench-export-server';
 const MB = 1024 * 1024;
@@ -185,15 +184,10 @@ async function main(): Promise<void> {
   const linkCount = Number(flags.links);
   const runs = Number(flags.runs);
 
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  const name = `hoplink_bench_export_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const database = await createThrowawayDatabase('hoplink_bench_export');
   let child: ChildProcess | undefined;
   try {
-    const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 2 });
+    const handle = await openDatabase({ kind: 'postgres', url: database.url, poolMax: 2 });
     let authorization: string;
     try {
       await applyMigrations(handle);
@@ -238,7 +232,7 @@ async function main(): Promise<void> {
 
     const server = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
       execArgv: ['--import', TSX, '--expose-gc'],
-      env: { ...process.env, BENCH_DATABASE_URL: url.toString() },
+      env: { ...process.env, BENCH_DATABASE_URL: database.url },
     });
     child = server;
     const listening = (await once(server, 'message')) as [Reply];
@@ -304,8 +298,7 @@ async function main(): Promise<void> {
       child.send('exit');
       await once(child, 'exit');
     }
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openDatabase, rawRows, type DatabaseHandle } from '#src/db/client.ts';
 import { applyMigrations, loadMigrations, type Migration } from '#src/db/migrator.ts';
 import { createClickEventIds } from '#src/modules/analytics/click-event-ids.ts';
@@ -31,10 +30,14 @@ import {
   createClicksRepository,
   type ClickValues,
 } from '#src/modules/analytics/clicks.repository.ts';
+import {
+  createThrowawayDatabase,
+  seedOwnerWithLinks,
+  type ThrowawayDatabase,
+} from './throwaway-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUP_BATCHES = 10;
 // USER_HZ: Linux reports process times in ticks of 1/100 s on every mainstream architecture.
 const CLOCK_TICKS = 100;
@@ -114,7 +117,7 @@ function cpuMs(pid: number): number {
 /** A database migrated to one phase, with its links and the one backend that writes to it. */
 interface Subject {
   readonly label: string;
-  readonly name: string;
+  readonly database: ThrowawayDatabase;
   readonly handle: DatabaseHandle;
   readonly linkIds: readonly string[];
   readonly insert: (rows: readonly ClickValues[]) => Promise<number>;
@@ -123,36 +126,18 @@ interface Subject {
   cpuMs: number;
 }
 
-async function createSubject(admin: pg.Client, label: string, upTo: Migration[]) {
-  const name = `hoplink_bench_ingest_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+async function createSubject(label: string, upTo: Migration[]) {
+  const database = await createThrowawayDatabase('hoplink_bench_ingest');
   // One pooled connection: one backend does all of this database's work, so its CPU time is
   // the batches' own.
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 1 });
+  const handle = await openDatabase({ kind: 'postgres', url: database.url, poolMax: 1 });
   await applyMigrations(handle, undefined, upTo);
-  // Plain SQL naming only the first migration's columns: the factories write every column of
-  // today's schema, which the database of the earlier phase may not have yet.
-  const [owner] = await rawRows<{ id: string }>(
-    handle.db,
-    sql`insert into users (email, username, password_hash)
-        values (${`${name}@example.com`}, ${name.slice(-30)}, 'not-a-hash') returning id`,
-  );
-  const linkIds: string[] = [];
-  for (let index = 0; index < linkCount; index++) {
-    const [link] = await rawRows<{ id: string }>(
-      handle.db,
-      sql`insert into links (owner_id, code, target_url)
-          values (${owner?.id}, ${`bench${String(index)}`}, 'https://example.com/') returning id`,
-    );
-    if (link) linkIds.push(link.id);
-  }
+  const { linkIds } = await seedOwnerWithLinks(handle.db, linkCount);
   const [backend] = await rawRows<{ pid: number }>(handle.db, sql`select pg_backend_pid() as pid`);
   const repository = createClicksRepository(handle.db);
   const subject: Subject = {
     label,
-    name,
+    database,
     handle,
     linkIds,
     insert: (rows) => repository.insertMany(rows),
@@ -185,12 +170,10 @@ function summary(subject: Subject) {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
   const subjects: Subject[] = [];
   try {
-    subjects.push(await createSubject(admin, lastName(firstPhase), firstPhase));
-    subjects.push(await createSubject(admin, lastName(migrations), migrations));
+    subjects.push(await createSubject(lastName(firstPhase), firstPhase));
+    subjects.push(await createSubject(lastName(migrations), migrations));
     for (const subject of subjects) {
       for (let batch = 0; batch < WARMUP_BATCHES; batch++) {
         await subject.insert(batchOf(subject.linkIds, batch));
@@ -233,9 +216,8 @@ async function main() {
   } finally {
     for (const subject of subjects) {
       await subject.handle.close();
-      await admin.query(`drop database if exists ${subject.name} with (force)`);
+      await subject.database.drop();
     }
-    await admin.end();
   }
 }
 

@@ -39,10 +39,10 @@ import {
 } from '#src/modules/analytics/clicks.repository.ts';
 import type { RetentionProgress } from '#src/modules/analytics/index.ts';
 import { formatFindings, hasErrors, loadSettings } from '#src/settings/index.ts';
+import { createThrowawayDatabase } from './throwaway-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY_MS = 86_400_000;
 const SAMPLE_EVERY_MS = 10;
 
@@ -65,16 +65,6 @@ const baselineSeconds = Number(flags.baseline);
 
 function log(line: string): void {
   process.stderr.write(`bench:retention: ${line}\n`);
-}
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -229,16 +219,14 @@ function lockSampler(url: string, database: string) {
 }
 
 async function main(): Promise<void> {
-  const name = `hoplink_bench_retention_${randomBytes(6).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
   const load1 = loadavg()[0] ?? Number.NaN;
-  await admin(`create database ${name}`);
+  const database = await createThrowawayDatabase('hoplink_bench_retention');
+  const { name, url } = database;
   log(`created database ${name}`);
   let handle: DatabaseHandle | undefined;
   let container: Container | undefined;
   try {
-    handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+    handle = await openDatabase({ kind: 'postgres', url, poolMax: 10 });
     const migrations = loadMigrations();
     await applyMigrations(
       handle,
@@ -347,7 +335,7 @@ async function main(): Promise<void> {
     const codes = links.map((link) => link.code);
 
     log(`baseline: inserts and lookups for ${baselineSeconds} s without retention`);
-    const stopBaselineSampling = lockSampler(url.toString(), name);
+    const stopBaselineSampling = lockSampler(url, name);
     const baseline = await underLoad(
       handle,
       container,
@@ -358,7 +346,7 @@ async function main(): Promise<void> {
     const baselineLocks = await stopBaselineSampling();
 
     log('retention, with inserts and lookups alongside');
-    const stopSampling = lockSampler(url.toString(), name);
+    const stopSampling = lockSampler(url, name);
     let lastProgressAt = performance.now();
     let longestGapMs = 0;
     let reportedAt = 0;
@@ -496,7 +484,7 @@ async function main(): Promise<void> {
   } finally {
     await container?.close();
     await handle?.close();
-    await admin(`drop database if exists ${name} with (force)`);
+    await database.drop();
     log(`dropped database ${name}`);
   }
 }

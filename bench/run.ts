@@ -36,6 +36,7 @@ import { loadSettings, hasErrors, formatFindings } from '#src/settings/index.ts'
 import { createUser } from '#test/factories.ts';
 import { renderChart, writePng } from './chart.ts';
 import { summarizeProfile } from './profile.ts';
+import { createThrowawayDatabase } from './throwaway-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -141,16 +142,6 @@ function ensureBuilt(): void {
   log('dist/ is missing: npm run build');
   const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function productionEnv(databaseUrl: string): Record<string, string> {
@@ -597,12 +588,8 @@ async function benchHoplink(): Promise<{
   ingestProfile?: string;
   headers: Record<string, string>;
 }> {
-  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `hoplink_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await createThrowawayDatabase('hoplink_bench');
+  const { name, url: databaseUrl } = database;
   const profileDir = join(RESULTS, 'profile');
   try {
     const env = productionEnv(databaseUrl);
@@ -685,11 +672,9 @@ async function benchHoplink(): Promise<{
       await stop(server.child);
     }
   } finally {
-    await adminQuery(adminUrl, `drop database if exists ${name} with (force)`).catch(
-      (error: unknown) => {
-        log(`could not drop ${name}: ${String(error)}`);
-      },
-    );
+    await database.drop().catch((error: unknown) => {
+      log(`could not drop ${name}: ${String(error)}`);
+    });
   }
 }
 

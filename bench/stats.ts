@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { and, desc, eq, gte, inArray, not, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createContainer } from '#src/container.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '#src/db/client.ts';
 import { applyMigrations, loadMigrations } from '#src/db/migrator.ts';
@@ -36,12 +35,12 @@ import {
   type ClickValues,
 } from '#src/modules/analytics/clicks.repository.ts';
 import { formatFindings, hasErrors, loadSettings } from '#src/settings/index.ts';
-import { createApiToken, createLink, createUser } from '#test/factories.ts';
+import { createApiToken } from '#test/factories.ts';
 import { loginAs } from '#test/helpers/login.ts';
+import { createThrowawayDatabase, seedOwnerWithLinks } from './throwaway-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY_MS = 86_400_000;
 const WARMUP_RUNS = 3;
 const INSERT_BATCH = 1_000;
@@ -63,16 +62,6 @@ const insertBatches = Number(flags.batches);
 
 function log(line: string): void {
   process.stderr.write(`bench:stats: ${line}\n`);
-}
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
 }
 
 interface Timing {
@@ -228,15 +217,13 @@ async function timeInserts(name: string, handle: DatabaseHandle, linkId: string)
 }
 
 async function main(): Promise<void> {
-  const name = `hoplink_bench_stats_${randomBytes(6).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
   const load1 = loadavg()[0] ?? Number.NaN;
-  await admin(`create database ${name}`);
+  const database = await createThrowawayDatabase('hoplink_bench_stats');
+  const { name, url } = database;
   log(`created database ${name}`);
   let handle: DatabaseHandle | undefined;
   try {
-    handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+    handle = await openDatabase({ kind: 'postgres', url, poolMax: 10 });
     const migrations = loadMigrations();
     await applyMigrations(
       handle,
@@ -244,9 +231,13 @@ async function main(): Promise<void> {
       migrations.filter((migration) => migration.name === '0000_initial'),
     );
     const { db } = handle;
-    const owner = await createUser(db);
-    const link = await createLink(db, { ownerId: owner.id });
-    const inserts = await createLink(db, { ownerId: owner.id });
+    const {
+      owner,
+      linkIds: [linkId, insertsId],
+    } = await seedOwnerWithLinks(db, 2);
+    if (!linkId || !insertsId) throw new Error('seeding made no links');
+    const link = { id: linkId };
+    const inserts = { id: insertsId };
 
     const insertsBefore = await timeInserts('insert, no rollups', handle, inserts.id);
 
@@ -416,7 +407,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await handle?.close();
-    await admin(`drop database if exists ${name} with (force)`);
+    await database.drop();
     log(`dropped database ${name}`);
   }
 }
